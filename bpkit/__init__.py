@@ -1,0 +1,76 @@
+"""bpkit: backpropagation, derived and checked. The numpy package behind the open course.
+
+Notation (seed 004): z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l), E = g(a^L, t); W^l is (n_l, n_{l-1});
+one sample is a column vector (n,) or (n, 1); a batch is column layout (n, N), samples as columns.
+
+Input rules, everywhere: integer and bool arrays are converted to float64 exactly (never truncated);
+NaN/inf inputs raise ValueError; shapes must fit exactly (ValueError naming expected and actual shapes,
+never a numpy broadcast of (n,) against (n, 1)).
+"""
+
+from .activations import (
+    Activation,
+    Identity,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Square,
+    Tanh,
+    get_activation,
+    identity,
+    relu,
+    sigmoid,
+    softmax,
+    square,
+    tanh,
+)
+from .jacobian import (
+    Map,
+    chain_jacobian_forward,
+    chain_vjp,
+    count_flops_backward,
+    count_flops_forward,
+    forward_chain,
+    jacobians_at,
+    jvp,
+    vjp,
+)
+from .layers import Dense
+from .losses import (
+    BinaryCrossEntropy,
+    CategoricalCrossEntropy,
+    Loss,
+    MeanSquaredError,
+    SquaredError,
+    get_loss,
+    sigmoid_bce,
+    softmax_cce,
+)
+from .network import Gradients, Network
+from .numdiff import (
+    GradCheckResult,
+    GradientCheckError,
+    check_gradient,
+    numerical_gradient,
+    numerical_jacobian,
+    relative_error,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # numdiff
+    "numerical_jacobian", "numerical_gradient", "relative_error", "check_gradient",
+    "GradCheckResult", "GradientCheckError",
+    # jacobian
+    "vjp", "jvp", "Map", "forward_chain", "jacobians_at", "chain_vjp", "chain_jacobian_forward",
+    "count_flops_backward", "count_flops_forward",
+    # activations
+    "Activation", "Identity", "Sigmoid", "Tanh", "ReLU", "Square", "Softmax",
+    "identity", "sigmoid", "tanh", "relu", "square", "softmax", "get_activation",
+    # losses
+    "Loss", "SquaredError", "MeanSquaredError", "BinaryCrossEntropy", "CategoricalCrossEntropy",
+    "sigmoid_bce", "softmax_cce", "get_loss",
+    # layers and network
+    "Dense", "Network", "Gradients",
+]

@@ -1,0 +1,192 @@
+"""Jacobians and the chain of maps: backpropagation as repeated vector-Jacobian products.
+
+Chapter 1 notation (seed 004, eqs. 1.1-1.4):
+
+    x^0 --F_1--> x^1 --F_2--> ... --F_n--> x^n --g--> E   (scalar)
+
+J_F(x)[i, j] = d F_i / d x_j has shape (q, p) for F: R^p -> R^q. The backward vectors are
+v^k = grad_{x^k} E with v^n = grad g(x^n) and v^{k-1} = J_{F_k}(x^{k-1})^T v^k  (eq. 1.4), so that
+v^0 = J_{F_1}^T ... J_{F_n}^T grad g is the gradient of the whole composition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ._checks import as_float_array, check_single_sample, format_shape
+
+__all__ = [
+    "vjp",
+    "jvp",
+    "Map",
+    "forward_chain",
+    "jacobians_at",
+    "chain_vjp",
+    "chain_jacobian_forward",
+    "count_flops_backward",
+    "count_flops_forward",
+]
+
+
+def _as_matrix(J, name: str, where: str) -> np.ndarray:
+    J = as_float_array(J, name, where)
+    if J.ndim != 2:
+        raise ValueError(f"{where}: {name} has shape {format_shape(J.shape)} but expected a matrix (q, p)")
+    return J
+
+
+def _product(J, vec, transpose: bool, where: str) -> np.ndarray:
+    """J^T vec (transpose) or J vec, with vec of shape (k,) or (k, 1) and the result shaped alike."""
+    J = _as_matrix(J, "J", where)
+    name, k = ("v", J.shape[0]) if transpose else ("u", J.shape[1])
+    vec = as_float_array(vec, name, where)
+    if check_single_sample(vec, name, where) != k:
+        raise ValueError(
+            f"{where}: {name} has shape {format_shape(vec.shape)} but expected ({k},) or ({k}, 1) "
+            f"to fit J of shape {format_shape(J.shape)} (q x p)"
+        )
+    return (J.T if transpose else J) @ vec
+
+
+def vjp(J, v) -> np.ndarray:
+    """Vector-Jacobian product J^T v: one backward step v^{k-1} = J_{F_k}^T v^k (seed 004, eqs. 1.2, 1.4).
+
+    Shapes: J (q, p); v (q,) or (q, 1). Returns (p,) or (p, 1), matching v. Never broadcasts:
+    any other shape raises ValueError naming both shapes.
+    """
+    return _product(J, v, transpose=True, where="vjp")
+
+
+def jvp(J, u) -> np.ndarray:
+    """Jacobian-vector product J u: how F's output moves when its input moves along u (first-order).
+
+    Shapes: J (q, p); u (p,) or (p, 1). Returns (q,) or (q, 1), matching u. Raises ValueError
+    naming both shapes if they do not fit.
+    """
+    return _product(J, u, transpose=False, where="jvp")
+
+
+@dataclass
+class Map:
+    """A differentiable map F: R^p -> R^q on 1-D arrays, with its Jacobian x -> J_F(x) of shape (q, p)."""
+
+    name: str
+    f: Callable
+    jacobian: Callable
+
+    def __call__(self, x):
+        return self.f(x)
+
+
+def forward_chain(maps: Sequence[Map], x0) -> list:
+    """The forward pass of the chain (seed 004, eq. 1.3): returns [x^0, x^1, ..., x^n], x^k = F_k(x^{k-1}).
+
+    x0: a 1-D array (p_0,); each x^k is a 1-D float array (p_k,). Raises ValueError if a map does not
+    return a finite 1-D array.
+    """
+    xs = [as_float_array(x0, "x^0", "forward_chain")]
+    if xs[0].ndim != 1:
+        raise ValueError(f"forward_chain: x^0 has shape {format_shape(xs[0].shape)} but expected a 1-D array (p_0,)")
+    for k, F in enumerate(maps, start=1):
+        x = as_float_array(F.f(xs[-1]), f"x^{k} = {F.name}(x^{k - 1})", "forward_chain")
+        if x.ndim != 1:
+            raise ValueError(
+                f"forward_chain: map {k} ({F.name!r}) returned shape {format_shape(x.shape)} "
+                "but maps must return 1-D arrays"
+            )
+        xs.append(x)
+    return xs
+
+
+def jacobians_at(maps: Sequence[Map], xs: Sequence) -> list:
+    """The Jacobians along the chain: [J_{F_1}(x^0), ..., J_{F_n}(x^{n-1})], J_{F_k} of shape (p_k, p_{k-1}).
+
+    xs: the list from forward_chain (n + 1 points; only the first n are used). When x^k is known the
+    shape of J_{F_k} is checked against (len x^k, len x^{k-1}).
+    """
+    n = len(maps)
+    if len(xs) not in (n, n + 1):
+        raise ValueError(f"jacobians_at: {n} maps need {n + 1} points x^0..x^{n} (or the first {n}) but got {len(xs)}")
+    Js = []
+    for k, F in enumerate(maps, start=1):
+        x_prev = as_float_array(xs[k - 1], f"x^{k - 1}", "jacobians_at")
+        J = _as_matrix(F.jacobian(x_prev), f"J of map {k} ({F.name!r})", "jacobians_at")
+        q = np.size(xs[k]) if k < len(xs) else J.shape[0]
+        if J.shape != (q, x_prev.size):
+            raise ValueError(
+                f"jacobians_at: map {k} ({F.name!r}) has a Jacobian of shape {format_shape(J.shape)} "
+                f"but expected {format_shape((q, x_prev.size))} (len x^{k} x len x^{k - 1})"
+            )
+        Js.append(J)
+    return Js
+
+
+def _check_chain(jacobians: Sequence, where: str) -> list:
+    """Each J_k as a float matrix, with J_{k+1} having as many columns as J_k has rows."""
+    Js = [_as_matrix(J, f"J_{k}", where) for k, J in enumerate(jacobians, start=1)]
+    if not Js:
+        raise ValueError(f"{where}: need at least one Jacobian")
+    for k in range(1, len(Js)):
+        if Js[k].shape[1] != Js[k - 1].shape[0]:
+            raise ValueError(
+                f"{where}: J_{k + 1} has shape {format_shape(Js[k].shape)} but J_{k} has shape "
+                f"{format_shape(Js[k - 1].shape)}: J_{k + 1} needs {Js[k - 1].shape[0]} columns (p_{k})"
+            )
+    return Js
+
+
+def chain_vjp(jacobians: Sequence, grad_g) -> list:
+    """Backpropagation along the chain (seed 004, eq. 1.4): returns [v^0, v^1, ..., v^n].
+
+    v^n = grad_g (shape (p_n,) or (p_n, 1)), v^{k-1} = J_k^T v^k with J_k of shape (p_k, p_{k-1}).
+    v^0 (shape (p_0,) or (p_0, 1)) is the gradient of g o F_n o ... o F_1. Cost: sum_k p_{k-1} p_k
+    multiply-adds (count_flops_backward). Raises ValueError if consecutive shapes do not fit.
+    """
+    Js = _check_chain(jacobians, "chain_vjp")
+    vs = [as_float_array(grad_g, "grad_g", "chain_vjp")]  # v^n
+    for J in reversed(Js):  # J_n, ..., J_1
+        vs.append(vjp(J, vs[-1]))  # v^{k-1} = J_k^T v^k
+    return vs[::-1]
+
+
+def chain_jacobian_forward(jacobians: Sequence) -> np.ndarray:
+    """The full Jacobian J_{F_n} ... J_{F_1} of the chain, multiplied in forward order (matrix times matrix).
+
+    Shapes: J_k (p_k, p_{k-1}); returns (p_n, p_0). Contrast with chain_vjp, which never forms a matrix
+    product: see count_flops_forward versus count_flops_backward.
+    """
+    Js = _check_chain(jacobians, "chain_jacobian_forward")
+    M = Js[0]
+    for J in Js[1:]:
+        M = J @ M
+    return M
+
+
+def _check_dims(dims, where: str) -> list:
+    dims = list(dims)
+    if len(dims) < 2 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in dims):
+        raise ValueError(f"{where}: dims must be [p_0, p_1, ..., p_n] with n >= 1 positive integers but is {dims!r}")
+    return [int(d) for d in dims]
+
+
+def count_flops_backward(dims) -> int:
+    """Multiply-adds of backpropagation through dense Jacobians with sizes dims = [p_0, ..., p_n].
+
+    v^{k-1} = J_k^T v^k costs p_{k-1} p_k, so the total is  sum_{k=1}^{n} p_{k-1} p_k.
+    """
+    p = _check_dims(dims, "count_flops_backward")
+    return sum(p[k - 1] * p[k] for k in range(1, len(p)))
+
+
+def count_flops_forward(dims) -> int:
+    """Multiply-adds of forming J_{F_n} ... J_{F_1} in forward order, then multiplying by grad g.
+
+    With dims = [p_0, ..., p_n]: M_1 = J_1 is free, M_k = J_k M_{k-1} costs p_k p_{k-1} p_0, and the final
+    vector product M_n^T grad g costs p_n p_0, so the total is
+    sum_{k=2}^{n} p_0 p_{k-1} p_k + p_0 p_n.
+    """
+    p = _check_dims(dims, "count_flops_forward")
+    return sum(p[0] * p[k - 1] * p[k] for k in range(2, len(p))) + p[0] * p[-1]

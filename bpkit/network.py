@@ -1,0 +1,204 @@
+"""A feedforward network: Dense layers l = 1..L and a loss E = g(a^L, t), trained by backpropagation.
+
+Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (seed 004, eqs. 2.5-2.10, sec. 4.1;
+seed 002): delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
+db^l = row sum of delta^l. Column layout: x (n_0,), (n_0, 1) or (n_0, N); t like a^L.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import as_float_array, check_same_shape, check_shape
+from .activations import Sigmoid, Softmax
+from .layers import Dense
+from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss, sigmoid_bce, softmax_cce
+
+__all__ = ["Network", "Gradients"]
+
+
+@dataclass
+class Gradients:
+    """The result of a backward pass: deltas[l-1] = delta^l = dE/dz^l, dW[l-1] = dE/dW^l (n_l, n_{l-1}),
+    db[l-1] = dE/db^l (n_l,), for l = 1..L."""
+
+    deltas: list
+    dW: list
+    db: list
+
+
+class Network:
+    """Dense layers with a loss (a name for get_loss or a Loss instance).
+
+    Layers created without a name are named 'layer l' (l = 1..L) so errors say which layer failed;
+    consecutive layers must fit (n_in of layer l + 1 == n_out of layer l), else ValueError.
+
+    If the last activation is sigmoid and the loss BinaryCrossEntropy, or softmax and
+    CategoricalCrossEntropy, the output layer is fused: E and delta^L = a^L - t (eqs. 3.7, 3.9; divided by
+    N for reduction='mean') are computed from z^L by sigmoid_bce / softmax_cce, which stay finite where
+    the unfused loss would take log(0).
+    """
+
+    def __init__(self, layers, loss="squared_error"):
+        layers = list(layers)
+        if not layers or not all(isinstance(layer, Dense) for layer in layers):
+            raise ValueError("Network: layers must be a non-empty list of Dense layers")
+        for l, layer in enumerate(layers, start=1):
+            if not layer._named:
+                layer.name = f"layer {l}"
+        for l in range(1, len(layers)):
+            below, above = layers[l - 1], layers[l]
+            if above.n_in != below.n_out:
+                raise ValueError(
+                    f"Network: layer {l + 1} ('{above.name}') has n_in={above.n_in} but layer {l} "
+                    f"('{below.name}') has n_out={below.n_out}; they must be equal"
+                )
+        self.layers = layers
+        self.loss = get_loss(loss)
+        self.fused = self._fused_output()
+        self._gradients = None
+
+    def _fused_output(self):
+        """sigmoid_bce or softmax_cce if the output activation and the loss simplify to a^L - t, else None."""
+        f, g = self.layers[-1].activation, self.loss
+        if isinstance(f, Sigmoid) and isinstance(g, BinaryCrossEntropy):
+            return sigmoid_bce
+        if isinstance(f, Softmax) and isinstance(g, CategoricalCrossEntropy):
+            return softmax_cce
+        return None
+
+    @classmethod
+    def from_sizes(cls, sizes, activations="sigmoid", loss="squared_error", rng=None, seed=None):
+        """Network with layer sizes [n_0, n_1, ..., n_L]; activations: one name/Activation for every layer or
+        a list of L of them. Weights W^l ~ N(0, 1/n_{l-1}) from rng (a Generator or an int; or give seed),
+        default np.random.default_rng(0). Layers are named 'layer 1' .. 'layer L'."""
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"Network.from_sizes: sizes must be [n_0, n_1, ..., n_L] with L >= 1 but is {sizes!r}")
+        L = len(sizes) - 1
+        if isinstance(activations, (list, tuple)):
+            if len(activations) != L:
+                raise ValueError(
+                    f"Network.from_sizes: {L} layers need {L} activations but got {len(activations)}"
+                )
+        else:
+            activations = [activations] * L
+        if rng is not None and seed is not None:
+            raise ValueError("Network.from_sizes: give rng or seed, not both")
+        rng = np.random.default_rng(rng if rng is not None else (0 if seed is None else seed))
+        layers = [
+            Dense(sizes[l - 1], sizes[l], activations[l - 1], rng=rng, name=f"layer {l}") for l in range(1, L + 1)
+        ]
+        return cls(layers, loss)
+
+    # --- forward and loss ---------------------------------------------------------------------
+    def forward(self, x) -> np.ndarray:
+        """a^L for x of shape (n_0,), (n_0, 1) or (n_0, N); returns (n_L,), (n_L, 1) or (n_L, N)."""
+        a = x
+        for layer in self.layers:
+            a = layer.forward(a)
+        return a
+
+    def __call__(self, x) -> np.ndarray:
+        return self.forward(x)
+
+    def _output_loss(self, t):
+        """(E, dE/da^L or None, delta^L or None) at the cached output, for target t shaped like a^L."""
+        out = self.layers[-1]
+        t = as_float_array(t, "t", "Network")
+        check_same_shape(t, out.a, ("t", "the output a^L"), "Network")
+        if self.fused is not None:
+            E, delta = self.fused(out.z, t, self.loss.reduction)
+            return E, None, delta
+        return self.loss.value(out.a, t), self.loss.gradient(out.a, t), None
+
+    def loss_value(self, x, t) -> float:
+        """E = g(a^L(x), t) as a float."""
+        self.forward(x)
+        return self._output_loss(t)[0]
+
+    # --- backward -----------------------------------------------------------------------------
+    def backward(self, t) -> Gradients:
+        """Backpropagate from the last forward pass: returns Gradients and keeps them for sgd_step.
+
+        delta^L from the loss (or the fused a^L - t), then each layer's backward (Dense.backward) from L to 1.
+        """
+        if self.layers[-1].a is None:
+            raise RuntimeError("Network.backward: call forward(x) first (or use gradients(x, t))")
+        _, grad_a, delta = self._output_loss(t)
+        upstream = self.layers[-1].backward(grad_a=grad_a, delta=delta)
+        for layer in reversed(self.layers[:-1]):
+            upstream = layer.backward(grad_a=upstream)
+        self._gradients = Gradients(
+            deltas=[layer.delta for layer in self.layers],
+            dW=[layer.dW for layer in self.layers],
+            db=[layer.db for layer in self.layers],
+        )
+        return self._gradients
+
+    def gradients(self, x, t) -> Gradients:
+        """forward(x) then backward(t)."""
+        self.forward(x)
+        return self.backward(t)
+
+    # --- training -----------------------------------------------------------------------------
+    def sgd_step(self, lr: float) -> None:
+        """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward (seed 004, sec. 2.2)."""
+        if self._gradients is None:
+            raise RuntimeError("Network.sgd_step: call backward(t) or gradients(x, t) first")
+        for layer, dW, db in zip(self.layers, self._gradients.dW, self._gradients.db):
+            layer.W -= lr * dW
+            layer.b -= lr * db
+
+    def train(self, x, t, lr: float, steps: int) -> list:
+        """Full-batch gradient descent: `steps` times gradients(x, t) then sgd_step(lr).
+
+        Returns the list of `steps` losses; losses[k] is E before step k + 1.
+        """
+        losses = []
+        for _ in range(steps):
+            self.forward(x)
+            losses.append(self._output_loss(t)[0])
+            self.backward(t)
+            self.sgd_step(lr)
+        return losses
+
+    # --- all parameters as one vector, for gradient checking ------------------------------------
+    def params_vector(self) -> np.ndarray:
+        """All parameters flattened into one vector: W^1, ..., W^L, then b^1, ..., b^L (row-major)."""
+        return np.concatenate([layer.W.ravel() for layer in self.layers] + [layer.b.ravel() for layer in self.layers])
+
+    def set_params_vector(self, v) -> None:
+        """Inverse of params_vector: copy v (same length and order) into the W^l and b^l."""
+        v = as_float_array(v, "v", "Network.set_params_vector")
+        check_shape(v, (self.n_params,), "v", "Network.set_params_vector", "(all W then all b, flattened)")
+        arrays = [layer.W for layer in self.layers] + [layer.b for layer in self.layers]
+        start = 0
+        for arr in arrays:
+            arr[...] = v[start : start + arr.size].reshape(arr.shape)
+            start += arr.size
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters: sum over layers of n_l n_{l-1} + n_l."""
+        return sum(layer.W.size + layer.b.size for layer in self.layers)
+
+    def loss_of_params(self, v, x, t) -> float:
+        """E as a function of the parameter vector v (params_vector order); the parameters are restored after."""
+        saved = self.params_vector()
+        try:
+            self.set_params_vector(v)
+            return self.loss_value(x, t)
+        finally:
+            self.set_params_vector(saved)
+
+    def gradient_vector(self, x, t) -> np.ndarray:
+        """dE/d(params) in params_vector order, by backpropagation."""
+        g = self.gradients(x, t)
+        return np.concatenate([dW.ravel() for dW in g.dW] + [db.ravel() for db in g.db])
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Network([\n  {inner}\n], loss={self.loss!r})"
