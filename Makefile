@@ -1,0 +1,101 @@
+# Build and test the course: the Jupyter Book in chapters/ and the bpkit package.
+# GNU make, POSIX sh recipes. `make help` lists the targets.
+
+SHELL := /bin/sh
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+# npm ci writes node_modules/.package-lock.json; the stamp is touched after it.
+NPM_STAMP := node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
+BUILD := _build
+HTML := $(BUILD)/html
+NOTEBOOKS := $(wildcard chapters/*.ipynb)
+LAB_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# A RuntimeWarning (overflow, division by zero, ...) is an error, in pytest and in every
+# kernel that the build, nbval and `make execute` start.
+book test execute: export PYTHONWARNINGS := error::RuntimeWarning
+
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+NBVAL := $(PYTEST) --nbval --nbval-current-env --nbval-cell-timeout=300 \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help venv assets chromium book test lab execute clean distclean
+
+help:
+	@echo "make venv      create .venv with bpkit and the book and test extras"
+	@echo "make book      build the book (-W: a warning is an error) into $(HTML)"
+	@echo "make test      the -W build, pytest tests (unit, build, browser) and nbval on chapters/"
+	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
+	@echo "make execute   re-execute every chapter notebook in place (after editing one)"
+	@echo "make clean     remove $(BUILD)/; make distclean also removes .venv and node_modules"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[book,test]"
+	@# Matplotlib builds its font cache on first import and says so on stderr.
+	$(BIN)/python -c "import matplotlib.pyplot"
+	touch $@
+
+assets: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# Debian's chromium for the browser tests (never a Playwright download), and a Korean
+# font (the book quotes Korean terms) so that the screenshots show them.
+BROWSER_PACKAGES := chromium fonts-nanum
+chromium:
+	@if [ -x "$(CHROMIUM)" ] && fc-list :lang=ko 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PACKAGES); \
+	elif [ -x "$(CHROMIUM)" ]; then \
+		echo "warning: no Korean font: the screenshots will show boxes (apt-get install fonts-nanum)" >&2; \
+	else \
+		echo "error: $(CHROMIUM) is missing; install it as root: apt-get install $(BROWSER_PACKAGES)" >&2; \
+		exit 1; \
+	fi
+
+# The whole output goes to $(BUILD)/build.log (command first) and the exit status to
+# $(BUILD)/build.status, which tests/book/test_build.py reads.
+book: venv assets
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/build.status
+	@( echo "+ jupyter-book build . -W --keep-going --all"; \
+	  $(BIN)/jupyter-book build . -W --keep-going --all 2>&1; \
+	  echo $$? > $(BUILD)/build.status ) | tee $(BUILD)/build.log
+	@if [ "$$(cat $(BUILD)/build.status)" != 0 ]; then \
+		echo "make book: the -W build failed; see $(BUILD)/build.log" >&2; exit 1; fi
+	@echo "$(CURDIR)/$(HTML)/index.html"
+
+# Every step runs even if an earlier one failed; the exit status is non-zero if any did.
+test: venv assets chromium
+	@status=0; \
+	$(MAKE) --no-print-directory book || status=1; \
+	$(PYTEST) tests || status=1; \
+	$(NBVAL) chapters/ || status=1; \
+	if [ $$status = 0 ]; then echo "make test: all passed"; \
+	else echo "make test: FAILED (see above)" >&2; fi; \
+	exit $$status
+
+lab: venv
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS) $(NOTEBOOKS)
+
+execute: venv
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(VENV) node_modules

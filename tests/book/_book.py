@@ -1,0 +1,42 @@
+"""Where the built book is, which pages it has, and how Chromium is started."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+SCREENSHOTS = BUILD / "screenshots"
+CHROMIUM = Path(os.environ.get("BOOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Folders of the built site that hold assets, not pages.
+NOT_PAGES = {"_static", "_sources", "_images", "_downloads"}
+
+
+def built_pages() -> list[str]:
+    """Every HTML page of the built site, as a path relative to _build/html."""
+    if not HTML.is_dir():
+        return []
+    return sorted(
+        path.relative_to(HTML).as_posix()
+        for path in HTML.rglob("*.html")
+        if not NOT_PAGES & set(path.relative_to(HTML).parts[:-1])
+    )
+
+
+def require_build() -> None:
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"the book is not built ({HTML / 'index.html'} is missing): run `make book`")

@@ -1,0 +1,173 @@
+"""Open every page of the built book in headless Chromium with the network off.
+
+For each page (discovered from _build/html, never a fixed list) it checks that
+- no request leaves 127.0.0.1 (each one is aborted and reported) and none fails or
+  answers 4xx/5xx;
+- the console shows no error and no uncaught exception;
+- on a page with maths, MathJax has typeset every formula (mjx-container elements)
+  and no raw TeX ($$, \\(, \\[, \\command) is left in the text;
+- every widget is drawn, with a non-empty output area where it has one.
+It saves a full-page screenshot to _build/screenshots/<page>.png.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from ._book import HTML, SCREENSHOTS, built_pages, require_build
+
+WAIT_MS = 10_000  # MathJax and the widgets need well under a second here
+VIEW_SCRIPT = 'script[type="application/vnd.jupyter.widget-view+json"]'
+REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
+RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\[A-Za-z]{2,}")
+
+# The page's text outside code, outputs shown as text and typeset maths.
+PROSE_TEXT_JS = """() => {
+  const root = document.querySelector("main") || document.body;
+  const clone = root.cloneNode(true);
+  clone.querySelectorAll(
+    "pre, code, script, style, textarea, mjx-container, .highlight, .cell_input"
+  ).forEach((e) => e.remove());
+  return clone.textContent;
+}"""
+
+UNTYPESET_MATH_JS = """() => Array.from(document.querySelectorAll(".math"))
+  .filter((e) => !e.querySelector("mjx-container"))
+  .map((e) => e.textContent.trim().slice(0, 80))"""
+
+WIDGETS_DRAWN_JS = """(selector) => Array.from(document.querySelectorAll(selector))
+  .every((s) => s.parentElement.querySelector(".jupyter-widgets"))"""
+
+WIDGETS_JS = """(selector) => Array.from(document.querySelectorAll(selector)).map((s) => {
+  const box = s.parentElement;
+  let model = "?";
+  try { model = JSON.parse(s.textContent).model_id; } catch (e) {}
+  const roots = Array.from(box.querySelectorAll(".jupyter-widgets"))
+    .filter((e) => !e.parentElement.closest(".jupyter-widgets"));
+  const sized = roots.filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  });
+  const outputs = Array.from(box.querySelectorAll(".widget-output")).map((o) =>
+    o.innerText.trim().length > 0 || o.querySelector("img, svg, canvas") !== null);
+  const errors = Array.from(box.querySelectorAll(".jupyter-widgets-error-widget"))
+    .map((e) => (e.parentElement.innerText || "").trim().slice(0, 200));
+  return {model, roots: roots.length, sized: sized.length, outputs, errors};
+})"""
+
+
+def _page_ids() -> list[str]:
+    # Without a build there is nothing to discover: one test that says so.
+    return built_pages() or ["(no built page)"]
+
+
+def _is_local(url: str, site_url: str) -> bool:
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    return urlsplit(url).netloc == urlsplit(site_url).netloc
+
+
+@pytest.mark.parametrize("page_path", _page_ids())
+def test_page_works_offline(page_path, site_url, browser_context):
+    require_build()
+    problems: list[str] = []
+    blocked: set[str] = set()
+
+    def route(route):
+        url = route.request.url
+        if _is_local(url, site_url):
+            route.continue_()
+        else:
+            blocked.add(url)
+            problems.append(f"request to the network (the book must work offline), aborted: {url}")
+            route.abort()
+
+    def on_console(msg):
+        if msg.type == "error":
+            where = msg.location.get("url", "") if msg.location else ""
+            line = msg.location.get("lineNumber", "") if msg.location else ""
+            problems.append(f"console error: {msg.text}" + (f" [{where}:{line}]" if where else ""))
+
+    def on_response(response):
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status} for {response.url}")
+
+    def on_request_failed(request):
+        if request.url not in blocked:
+            problems.append(f"request failed ({request.failure}): {request.url}")
+
+    page = browser_context.new_page()
+    try:
+        page.route("**/*", route)
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
+        page.on("response", on_response)
+        page.on("requestfailed", on_request_failed)
+
+        url = urljoin(site_url, page_path)
+        page.goto(url, wait_until="load")
+        redirect = REDIRECT.search((HTML / page_path).read_text(encoding="utf-8"))
+        if redirect:  # e.g. index.html -> intro.html
+            page.wait_for_url(urljoin(url, redirect.group(1)), timeout=WAIT_MS, wait_until="load")
+
+        _check_maths(page, problems)
+        _check_widgets(page, problems)
+
+        page.wait_for_load_state("networkidle", timeout=WAIT_MS)
+        shot = SCREENSHOTS / (page_path.removesuffix(".html") + ".png")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        page.close()
+
+    if problems:
+        pytest.fail(
+            f"{page_path}: {len(problems)} problem(s):\n  " + "\n  ".join(problems), pytrace=False
+        )
+
+
+def _check_maths(page, problems: list[str]) -> None:
+    if page.locator(".math").count() > 0:  # a page with maths
+        try:
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                timeout=WAIT_MS,
+            )
+            page.evaluate("() => MathJax.startup.promise.then(() => true)")
+        except Exception as exc:  # a timeout: MathJax never loaded
+            problems.append(f"the page has maths but MathJax did not start: {str(exc).splitlines()[0]}")
+        else:
+            if page.locator("mjx-container").count() == 0:
+                problems.append("the page has maths but MathJax typeset nothing (no mjx-container)")
+            for tex in page.evaluate(UNTYPESET_MATH_JS):
+                problems.append(f"maths not typeset: {tex!r}")
+    # On every page: TeX that never became maths (say, a formula without its dollars).
+    text = page.evaluate(PROSE_TEXT_JS)
+    for match in RAW_TEX.finditer(text):
+        around = " ".join(text[max(0, match.start() - 40) : match.end() + 40].split())
+        problems.append(f"raw TeX {match.group()!r} left in the text: ...{around}...")
+
+
+def _check_widgets(page, problems: list[str]) -> None:
+    count = page.locator(VIEW_SCRIPT).count()
+    if count == 0:
+        return  # no widgets on this page
+    try:
+        page.wait_for_function(WIDGETS_DRAWN_JS, arg=VIEW_SCRIPT, timeout=WAIT_MS)
+    except Exception:
+        pass  # reported widget by widget below
+    for number, widget in enumerate(page.evaluate(WIDGETS_JS, VIEW_SCRIPT), start=1):
+        name = f"widget {number} of {count} (model {widget['model']})"
+        if widget["roots"] == 0:
+            problems.append(f"{name} is not drawn (is the widget manager served and its state embedded?)")
+        elif widget["sized"] < widget["roots"]:
+            problems.append(f"{name} is drawn with zero size")
+        for error in widget["errors"]:
+            problems.append(f"{name} shows an error: {error}")
+        for index, filled in enumerate(widget["outputs"], start=1):
+            if not filled:
+                problems.append(f"{name}: output area {index} is empty (its first output is missing)")
+
