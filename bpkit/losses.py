@@ -188,7 +188,7 @@ def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     """Binary cross entropy of sigmoid(z), from the logits z: returns (E, dE/dz).
 
     E = sum (log(1 + e^z) - t z), equal to -sum(t log s + (1 - t) log(1 - s)) with s = sigmoid(z),
-    computed with np.logaddexp(0, z) so it never overflows; dE/dz = s - t (seed 004, eq. 3.7).
+    computed as max(z, 0) - t z + log1p(e^{-|z|}) so it never overflows; dE/dz = s - t (seed 004, eq. 3.7).
     Shapes: z and t identical, (n,) or (n, N); t in [0, 1]. reduction 'mean' divides both by N.
     """
     where = "sigmoid_bce"
@@ -196,15 +196,33 @@ def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     z, t = _pair(z, t, where, ("z", "t"))
     _require_in_unit_interval(t, where)
     N = _scale(z, reduction)
-    E = float(np.sum(np.logaddexp(0, z) - t * z)) / N
+    # log(1 + e^z) - t z = max(z, 0) - t z + log1p(e^{-|z|}): the same as np.logaddexp(0, z) - t z, but a
+    # tiny loss (t = 1, z = 40 gives 4.2e-18) keeps its relative accuracy instead of cancelling to 0.
+    E = float(np.sum(np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z))))) / N
     return E, (_sigmoid.value(z) - t) / N
+
+
+def _log_sum_exp_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log sum_k e^{z_k} over axis 0 as two parts (m, r), one value per column: the sum is m + r.
+
+    m = max(z) (at row k*) and r = log1p(sum_{k != k*} e^{z_k - m}) >= 0: the largest term is exactly 1
+    and is kept out of the log1p, so nothing overflows and a column whose other terms are tiny
+    (z = (40, 0, 0): r = 8.5e-18) keeps them. Callers form (m - z_k) + r, never m + r - z_k, which
+    would round the tiny r away.
+    """
+    top = np.expand_dims(np.argmax(z, axis=0), 0)
+    z_max = np.take_along_axis(z, top, axis=0)
+    e = np.exp(z - z_max)
+    np.put_along_axis(e, top, 0.0, axis=0)
+    return z_max, np.log1p(np.sum(e, axis=0, keepdims=True))
 
 
 def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     """Categorical cross entropy of softmax(z) over axis 0, from the logits z: returns (E, dE/dz).
 
     E = sum_columns sum_k t_k (logsumexp(z) - z_k) = -sum t log softmax(z), with the log-sum-exp taken
-    as max(z) + log sum exp(z - max(z)) so nothing overflows; dE/dz = softmax(z) - t (seed 004, eq. 3.9).
+    as max(z) + log sum exp(z - max(z)) (in its log1p form, see _log_sum_exp_parts) so nothing overflows;
+    dE/dz = softmax(z) - t (seed 004, eq. 3.9).
     Eq. 3.9 needs every column of t to be a probability vector (t >= 0, column sum 1); otherwise the
     true gradient is softmax(z) sum(t) - t, so such t raises ValueError.
     Shapes: z and t identical, (n,) or (n, N). reduction 'mean' divides both by N.
@@ -220,9 +238,8 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
             f"min(t) = {float(t.min())}"
         )
     N = _scale(z, reduction)
-    z_max = np.max(z, axis=0)
-    log_sum_exp = z_max + np.log(np.sum(np.exp(z - z_max), axis=0))
-    E = float(np.sum(t * (log_sum_exp - z))) / N
+    z_max, r = _log_sum_exp_parts(z)  # log sum_k e^{z_k} = z_max + r per column
+    E = float(np.sum(t * ((z_max - z) + r))) / N
     return E, (_softmax.value(z) - t) / N
 
 

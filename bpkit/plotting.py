@@ -49,3 +49,101 @@ def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]]
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return ax
+
+
+def plot_activation(ax, act, lo: float, hi: float, n: int = 401, derivative: bool = True):
+    """An element-wise activation f and its derivative f' over [lo, hi] (seed 004, eqs. 3.1-3.3).
+
+    ``act`` is an Activation or a name ('sigmoid', 'tanh', 'relu', 'identity', 'square').
+    Draws f(z) as a solid line and, if ``derivative``, f'(z) (the diagonal of the Jacobian)
+    as a dashed line, both on ``n`` points. Softmax is refused: it has no element-wise
+    derivative (draw its Jacobian with ``heatmap``).
+    """
+    from .activations import get_activation
+
+    act = get_activation(act)
+    if not act.elementwise:
+        raise ValueError(
+            f"plot_activation: activation '{act.name}' is not element-wise, so it has no curve f'(z); "
+            "draw its Jacobian with heatmap(ax, act.jacobian(z))"
+        )
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"plot_activation: need finite lo < hi but got lo={lo!r}, hi={hi!r}")
+    if n < 2:
+        raise ValueError(f"plot_activation: need n >= 2 points but got n={n!r}")
+    z = np.linspace(lo, hi, n)
+    ax.plot(z, act.value(z), "-", lw=2, label=f"$f(z)$ ({act.name})")
+    if derivative:
+        ax.plot(z, act.derivative(z), "--", lw=2, label="$f'(z)$")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("$z$")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title(act.name)
+    return ax
+
+
+def heatmap(ax, M, labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
+            fmt: str = "{:.3f}", cmap: str = "RdBu_r", colorbar: bool = True):
+    """A matrix M of shape (q, p) as a colour map with every entry written in its cell.
+
+    The colour scale is symmetric about 0 (0 is white for the default diverging map), so the
+    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (seed 004, eq. 3.5), show
+    at a glance. ``labels`` name the q rows and ``col_labels`` the p columns (default: the
+    row labels, which then requires a square M). Returns ax; the image is ``ax.images[0]``.
+    """
+    M = np.asarray(M, dtype=float)
+    if M.ndim != 2 or M.size == 0:
+        raise ValueError(f"heatmap: M must be a non-empty matrix (q, p) but has shape {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise ValueError("heatmap: M contains NaN or inf")
+    q, p = M.shape
+    if col_labels is None:
+        col_labels = labels
+    for name, lab, k in (("labels", labels, q), ("col_labels", col_labels, p)):
+        if lab is not None and len(lab) != k:
+            raise ValueError(f"heatmap: {name} has {len(lab)} entries but M of shape {M.shape} needs {k}")
+    vmax = float(np.max(np.abs(M))) or 1.0
+    im = ax.imshow(M, cmap=cmap, vmin=-vmax, vmax=vmax)
+    for (i, j), value in np.ndenumerate(M):
+        dark = abs(value) > 0.6 * vmax
+        ax.text(j, i, fmt.format(value), ha="center", va="center",
+                color="white" if dark else "black", fontsize=9)
+    ax.set_xticks(range(p))
+    ax.set_yticks(range(q))
+    if labels is not None:
+        ax.set_yticklabels(labels)
+    if col_labels is not None:
+        ax.set_xticklabels(col_labels)
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def plot_loss_and_gradient(ax, xs, E: Callable[[float], float], dE: Callable[[float], float],
+                           point: float | None = None, xlabel: str = "$z$"):
+    """A scalar loss E(x) (solid) and its derivative dE/dx (dashed) over the 1-D grid ``xs``.
+
+    With ``point``, also marks (point, E(point)) and draws the tangent line of E there, whose
+    slope is dE(point): the number backpropagation sends back. E and dE take and return floats.
+    """
+    xs = np.asarray(xs, dtype=float)
+    if xs.ndim != 1 or xs.size < 2:
+        raise ValueError(f"plot_loss_and_gradient: xs must be a 1-D grid of >= 2 points but has shape {xs.shape}")
+    ax.plot(xs, [E(x) for x in xs], "-", lw=2, label="$E$")
+    ax.plot(xs, [dE(x) for x in xs], "--", lw=2, label=f"$dE/d${xlabel}")
+    if point is not None:
+        if not xs[0] <= point <= xs[-1]:
+            raise ValueError(f"plot_loss_and_gradient: point {point!r} lies outside the grid [{xs[0]}, {xs[-1]}]")
+        e0, slope = E(point), dE(point)
+        half = 0.15 * (xs[-1] - xs[0])
+        ends = np.array([point - half, point + half])
+        ax.plot(ends, e0 + slope * (ends - point), ":", color="crimson", lw=2, label="tangent")
+        ax.plot([point], [e0], "o", color="crimson")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax

@@ -184,3 +184,23 @@ def test_get_loss_and_reduction():
         SquaredError("avg")
     with pytest.raises(ValueError, match="softmax_cce: reduction must be"):
         softmax_cce(np.zeros(2), np.array([1.0, 0.0]), reduction="none")
+
+
+TINY_CASES = [
+    # a confident right answer: E is tiny but not 0, and must keep its relative accuracy
+    (sigmoid_bce, [40.0], [1.0], np.log1p(np.exp(-40.0))),
+    (sigmoid_bce, [-40.0, 45.0], [0.0, 1.0], np.log1p(np.exp(-40.0)) + np.log1p(np.exp(-45.0))),
+    (softmax_cce, [40.0, 0.0, 0.0], [1.0, 0.0, 0.0], np.log1p(2 * np.exp(-40.0))),
+    (softmax_cce, [0.0, 50.0, -3.0], [0.0, 1.0, 0.0], np.log1p(np.exp(-50.0) + np.exp(-53.0))),
+    # a tie for the maximum: log(2 + e^-5) - 3
+    (softmax_cce, [3.0, 3.0, -2.0], [0.0, 1.0, 0.0], np.log(2 + np.exp(-5.0))),
+]
+
+
+@pytest.mark.parametrize("fused, z, t, E_expected", TINY_CASES)
+def test_fused_losses_keep_relative_accuracy_for_tiny_losses(fused, z, t, E_expected):
+    E, _ = fused(np.array(z), np.array(t))
+    assert E == pytest.approx(E_expected, rel=1e-14, abs=0)
+    # the same column twice in a batch: one value per column, summed
+    E2, _ = fused(np.array([z, z]).T, np.array([t, t]).T)
+    assert E2 == pytest.approx(2 * E_expected, rel=1e-14, abs=0)
