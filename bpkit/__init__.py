@@ -24,6 +24,20 @@ from .activations import (
     square,
     tanh,
 )
+from .batched import (
+    column_sum,
+    dense_backward_rows,
+    dense_forward_rows,
+    draw_shape_table,
+    format_shape_table,
+    loop_gradients,
+    network_gradients_rows,
+    row_sum,
+    shape_table,
+    softmax_backward_columns,
+    softmax_backward_rows,
+    softmax_rows,
+)
 from .jacobian import (
     Map,
     chain_jacobian_forward,
@@ -73,4 +87,8 @@ __all__ = [
     "sigmoid_bce", "softmax_cce", "get_loss",
     # layers and network
     "Dense", "Network", "Gradients",
+    # batched: column and row layouts (chapter 4)
+    "row_sum", "column_sum", "softmax_rows", "softmax_backward_columns", "softmax_backward_rows",
+    "dense_forward_rows", "dense_backward_rows", "network_gradients_rows", "loop_gradients",
+    "shape_table", "format_shape_table", "draw_shape_table",
 ]
