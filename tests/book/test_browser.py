@@ -5,7 +5,7 @@ For each page (discovered from _build/html, never a fixed list) it checks that
   answers 4xx/5xx;
 - the console shows no error and no uncaught exception;
 - on a page with maths, MathJax has typeset every formula (mjx-container elements)
-  and no raw TeX ($$, \\(, \\[, \\command) is left in the text;
+  without a TeX error (no mjx-merror), and no raw TeX ($$, \\(, \\[, \\command) is left in the text;
 - every widget is drawn, with a non-empty output area where it has one.
 It saves a full-page screenshot to _build/screenshots/<page>.png.
 """
@@ -33,6 +33,11 @@ PROSE_TEXT_JS = """() => {
   ).forEach((e) => e.remove());
   return clone.textContent;
 }"""
+
+# MathJax draws a TeX error (an unknown macro, \\tag inside split, ...) as an mjx-merror
+# element holding the message, instead of failing: collect them.
+MATH_ERRORS_JS = """() => Array.from(document.querySelectorAll("mjx-merror"))
+  .map((e) => (e.getAttribute("data-mjx-error") || e.textContent || "").trim().slice(0, 120))"""
 
 UNTYPESET_MATH_JS = """() => Array.from(document.querySelectorAll(".math"))
   .filter((e) => !e.querySelector("mjx-container"))
@@ -144,6 +149,8 @@ def _check_maths(page, problems: list[str]) -> None:
                 problems.append("the page has maths but MathJax typeset nothing (no mjx-container)")
             for tex in page.evaluate(UNTYPESET_MATH_JS):
                 problems.append(f"maths not typeset: {tex!r}")
+            for message in page.evaluate(MATH_ERRORS_JS):
+                problems.append(f"MathJax error in a formula: {message!r}")
     # On every page: TeX that never became maths (say, a formula without its dollars).
     text = page.evaluate(PROSE_TEXT_JS)
     for match in RAW_TEX.finditer(text):
