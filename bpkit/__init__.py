@@ -38,6 +38,14 @@ from .batched import (
     softmax_backward_rows,
     softmax_rows,
 )
+from .conv_reference import (
+    avgpool2d_backward_loop,
+    avgpool2d_forward_loop,
+    conv2d_backward_loop,
+    conv2d_forward_loop,
+    maxpool2d_backward_loop,
+    maxpool2d_forward_loop,
+)
 from .jacobian import (
     Map,
     chain_jacobian_forward,
@@ -91,4 +99,7 @@ __all__ = [
     "row_sum", "column_sum", "softmax_rows", "softmax_backward_columns", "softmax_backward_rows",
     "dense_forward_rows", "dense_backward_rows", "network_gradients_rows", "loop_gradients",
     "shape_table", "format_shape_table", "draw_shape_table",
+    # convolution and pooling (chapter 5): the loop reference
+    "conv2d_forward_loop", "conv2d_backward_loop", "maxpool2d_forward_loop", "maxpool2d_backward_loop",
+    "avgpool2d_forward_loop", "avgpool2d_backward_loop",
 ]

@@ -1,0 +1,277 @@
+"""Convolution and pooling written as loops that read like their definitions: the reference.
+
+Layout NCHW: x is (N, C, H, W); the kernel weights Wk are (F, C, KH, KW) (F filters, "n_out x n_in x
+kh x kw", like the dense W being n_out x n_in); the bias b is (F,). Stride s and padding p are the same
+in both directions; p rows and columns of zeros are added on every side, giving xpad.
+
+"Convolution" is cross-correlation, as in every deep-learning library:
+
+    out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] * xpad[n, c, i*s + u, j*s + v]      (conv)
+
+with OH = (H + 2p - KH) // s + 1 and OW = (W + 2p - KW) // s + 1. Given dout = dE/dout (N, F, OH, OW):
+
+    dWk[f, c, u, v] = sum_{n,i,j} dout[n, f, i, j] * xpad[n, c, i*s + u, j*s + v]           (dWk)
+    db[f]           = sum_{n,i,j} dout[n, f, i, j]                                          (db)
+    dxpad[n, c, i*s + u, j*s + v] += Wk[f, c, u, v] * dout[n, f, i, j]   for all n,f,i,j,c,u,v  (dx)
+
+and dx is dxpad cropped by p on every side. (dx) is the "full convolution" of dout, dilated by s, with
+the flipped kernel; written as the scatter above it is simply the chain rule applied to (conv): every
+output entry hands its gradient back to the inputs it read.
+
+Pooling (no padding, stride defaults to the window size k) takes the max or the mean of each k x k
+window xwin = x[n, c, i*s : i*s + k, j*s : j*s + k]. Backward: average pooling hands dout / k^2 to every
+entry of the window; max pooling hands all of dout to the FIRST maximal entry of the window in
+row-major order (the tie rule; bpkit.pooling follows it too). Windows overlap when s < k, and then
+the contributions add up (+=).
+
+These loops run over n, f (or c), i, j in Python and are slow: they are the reference for the tests
+and for the chapter, not for training. bpkit.conv and bpkit.pooling hold the fast versions with the
+same signatures (without the _loop suffix).
+
+Input rules as everywhere in bpkit: ints and bools become float64 exactly; float32 stays float32;
+NaN/inf are refused; shapes that do not fit raise ValueError naming the shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, check_shape, format_shape
+
+__all__ = [
+    "conv2d_forward_loop",
+    "conv2d_backward_loop",
+    "maxpool2d_forward_loop",
+    "maxpool2d_backward_loop",
+    "avgpool2d_forward_loop",
+    "avgpool2d_backward_loop",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Shared validation (also used by bpkit.conv and bpkit.pooling, so the errors are the same).
+# --------------------------------------------------------------------------------------------
+
+
+def _check_int(value, name: str, where: str, minimum: int) -> int:
+    """A Python or numpy integer >= minimum (bools refused), returned as int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
+        raise ValueError(f"{where}: {name} must be {kind} but is {value!r}")
+    return int(value)
+
+
+def _check_nchw(x: np.ndarray, name: str, where: str) -> None:
+    if x.ndim != 4:
+        raise ValueError(
+            f"{where}: {name} has shape {format_shape(x.shape)} but expected 4 axes (N, C, H, W)"
+        )
+
+
+def _conv_output_size(x_shape, KH: int, KW: int, stride: int, padding: int, where: str):
+    """(OH, OW) = ((H + 2p - KH) // s + 1, (W + 2p - KW) // s + 1); ValueError if the kernel does not fit."""
+    H, W = x_shape[2], x_shape[3]
+    Hp, Wp = H + 2 * padding, W + 2 * padding
+    if KH > Hp or KW > Wp:
+        raise ValueError(
+            f"{where}: the kernel ({KH}, {KW}) is larger than the padded input ({Hp}, {Wp}) "
+            f"(x has shape {format_shape(x_shape)}, padding {padding})"
+        )
+    return (Hp - KH) // stride + 1, (Wp - KW) // stride + 1
+
+
+def _conv_inputs(x, Wk, b, stride, padding, where: str):
+    """Validate and convert the conv2d arguments; return x, Wk, b, stride, padding, (OH, OW).
+
+    x, Wk and b are converted to one common float dtype (float32 only if all of them are float32).
+    b=None gives zeros.
+    """
+    x = as_float_array(x, "x", where)
+    Wk = as_float_array(Wk, "Wk", where)
+    _check_nchw(x, "x", where)
+    if Wk.ndim != 4:
+        raise ValueError(
+            f"{where}: Wk has shape {format_shape(Wk.shape)} but expected 4 axes (F, C, KH, KW)"
+        )
+    stride = _check_int(stride, "stride", where, 1)
+    padding = _check_int(padding, "padding", where, 0)
+    F, C, KH, KW = Wk.shape
+    if x.shape[1] != C:
+        raise ValueError(
+            f"{where}: channel mismatch: x has shape {format_shape(x.shape)} with C={x.shape[1]} "
+            f"channels but Wk has shape {format_shape(Wk.shape)} with C={C} (Wk is (F, C, KH, KW))"
+        )
+    if b is None:
+        b = np.zeros(F, dtype=np.result_type(x, Wk))
+    b = as_float_array(b, "b", where)
+    check_shape(b, (F,), "b", where, "(one bias per filter, (F,))")
+    dtype = np.result_type(x, Wk, b)
+    x, Wk, b = x.astype(dtype, copy=False), Wk.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    OH, OW = _conv_output_size(x.shape, KH, KW, stride, padding, where)
+    return x, Wk, b, stride, padding, (OH, OW)
+
+
+def _check_dout(dout, expected, dtype, where: str) -> np.ndarray:
+    """dout converted (to `dtype` if that is wider) and checked against the forward output shape."""
+    dout = as_float_array(dout, "dout", where)
+    check_shape(dout, expected, "dout", where, "(the shape of the forward output)")
+    return dout.astype(np.result_type(dout, dtype), copy=False)
+
+
+def _pool_inputs(x, size, stride, where: str):
+    """Validate pooling arguments; return x, size, stride, (OH, OW) with OH = (H - size) // stride + 1."""
+    x = as_float_array(x, "x", where)
+    _check_nchw(x, "x", where)
+    size = _check_int(size, "size", where, 1)
+    stride = size if stride is None else _check_int(stride, "stride", where, 1)
+    H, W = x.shape[2], x.shape[3]
+    if size > H or size > W:
+        raise ValueError(
+            f"{where}: the window ({size}, {size}) is larger than the input ({H}, {W}) "
+            f"(x has shape {format_shape(x.shape)})"
+        )
+    return x, size, stride, ((H - size) // stride + 1, (W - size) // stride + 1)
+
+
+def _pad(x: np.ndarray, padding: int) -> np.ndarray:
+    """xpad: x with `padding` rows and columns of zeros on every side of H and W."""
+    if padding == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+
+
+# --------------------------------------------------------------------------------------------
+# Convolution
+# --------------------------------------------------------------------------------------------
+
+
+def conv2d_forward_loop(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
+    """out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]  (conv).
+
+    x: (N, C, H, W); Wk: (F, C, KH, KW); b: (F,) or None (zeros). Returns out: (N, F, OH, OW),
+    OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1. One loop per output index n, f, i, j;
+    the sum over c, u, v is the elementwise product of the filter with the window it sees.
+    """
+    where = "conv2d_forward_loop"
+    x, Wk, b, s, p, (OH, OW) = _conv_inputs(x, Wk, b, stride, padding, where)
+    N, F, KH, KW = x.shape[0], Wk.shape[0], Wk.shape[2], Wk.shape[3]
+    xpad = _pad(x, p)
+    out = np.zeros((N, F, OH, OW), dtype=x.dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    window = xpad[n, :, i * s : i * s + KH, j * s : j * s + KW]  # (C, KH, KW)
+                    out[n, f, i, j] = b[f] + np.sum(Wk[f] * window)
+    return out
+
+
+def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
+    """Gradients of (conv) given dout = dE/dout (N, F, OH, OW): returns (dx, dWk, db).
+
+    For every output entry (n, f, i, j), with window = xpad[n, :, i*s : i*s + KH, j*s : j*s + KW]:
+        dWk[f] += dout[n, f, i, j] * window      (dWk: input cross-correlated with dout)
+        db[f]  += dout[n, f, i, j]               (db)
+        dxpad[n, :, window] += dout[n, f, i, j] * Wk[f]   (dx: full convolution with the flipped kernel)
+    and dx = dxpad[:, :, p:p+H, p:p+W]. Shapes: dx like x (N, C, H, W), dWk like Wk (F, C, KH, KW),
+    db (F,).
+    """
+    where = "conv2d_backward_loop"
+    x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
+    N, C, H, W = x.shape
+    F, _, KH, KW = Wk.shape
+    dout = _check_dout(dout, (N, F, OH, OW), x.dtype, where)
+    dtype = np.result_type(x, dout)
+    xpad = _pad(x, p).astype(dtype, copy=False)
+    dxpad = np.zeros(xpad.shape, dtype=dtype)
+    dWk = np.zeros(Wk.shape, dtype=dtype)
+    db = np.zeros(F, dtype=dtype)
+    for n in range(N):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    g = dout[n, f, i, j]
+                    rows, cols = slice(i * s, i * s + KH), slice(j * s, j * s + KW)
+                    dWk[f] += g * xpad[n, :, rows, cols]
+                    db[f] += g
+                    dxpad[n, :, rows, cols] += g * Wk[f]
+    dx = dxpad[:, :, p : p + H, p : p + W]
+    return np.ascontiguousarray(dx), dWk, db
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------------------------
+
+
+def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
+    """out[n, c, i, j] = max of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
+
+    x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW) with
+    OH = (H - k) // s + 1, OW = (W - k) // s + 1.
+    """
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "maxpool2d_forward_loop")
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    out[n, c, i, j] = np.max(x[n, c, i * s : i * s + k, j * s : j * s + k])
+    return out
+
+
+def maxpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
+    """dx: each window's dout[n, c, i, j] goes to the FIRST maximal entry of that window (row-major).
+
+    The derivative of max is 1 at the maximum and 0 elsewhere; on a tie bpkit picks the first maximum
+    in row-major order (np.argmax's rule). Overlapping windows (stride < size) add up (+=).
+    dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
+    """
+    where = "maxpool2d_backward_loop"
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
+    N, C = x.shape[:2]
+    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    window = x[n, c, i * s : i * s + k, j * s : j * s + k]
+                    u, v = np.unravel_index(np.argmax(window), (k, k))  # first maximum, row-major
+                    dx[n, c, i * s + u, j * s + v] += dout[n, c, i, j]
+    return dx
+
+
+def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
+    """out[n, c, i, j] = mean of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
+
+    x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW).
+    """
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward_loop")
+    N, C = x.shape[:2]
+    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    out[n, c, i, j] = np.mean(x[n, c, i * s : i * s + k, j * s : j * s + k])
+    return out
+
+
+def avgpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
+    """dx: every entry of window (i, j) receives dout[n, c, i, j] / k^2; overlapping windows add up.
+
+    dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
+    """
+    where = "avgpool2d_backward_loop"
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
+    N, C = x.shape[:2]
+    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    dx[n, c, i * s : i * s + k, j * s : j * s + k] += dout[n, c, i, j] / (k * k)
+    return dx
