@@ -38,6 +38,7 @@ from .batched import (
     softmax_backward_rows,
     softmax_rows,
 )
+from .conv import Conv2D, col2im, conv2d_backward, conv2d_forward, im2col
 from .conv_reference import (
     avgpool2d_backward_loop,
     avgpool2d_forward_loop,
@@ -77,6 +78,14 @@ from .numdiff import (
     numerical_jacobian,
     relative_error,
 )
+from .pooling import (
+    AvgPool2D,
+    MaxPool2D,
+    avgpool2d_backward,
+    avgpool2d_forward,
+    maxpool2d_backward,
+    maxpool2d_forward,
+)
 
 __version__ = "0.1.0"
 
@@ -102,4 +111,8 @@ __all__ = [
     # convolution and pooling (chapter 5): the loop reference
     "conv2d_forward_loop", "conv2d_backward_loop", "maxpool2d_forward_loop", "maxpool2d_backward_loop",
     "avgpool2d_forward_loop", "avgpool2d_backward_loop",
+    # convolution and pooling, fast (vectorised)
+    "conv2d_forward", "conv2d_backward", "im2col", "col2im", "Conv2D",
+    "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
+    "MaxPool2D", "AvgPool2D",
 ]

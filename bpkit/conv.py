@@ -1,0 +1,338 @@
+"""Fast, vectorised 2-D convolution (cross-correlation) in NCHW: im2col, one matmul, col2im.
+
+The equations are those of bpkit.conv_reference (which loops over them); the shapes:
+x (N, C, H, W), Wk (F, C, KH, KW), b (F,), out and dout (N, F, OH, OW) with
+OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1, and K = C * KH * KW, L = OH * OW.
+
+    out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]        (conv)
+
+im2col turns (conv) into one matrix product. Each column of cols holds one input patch (the book's
+column layout, rows ordered (c, u, v)):
+
+    cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v],   cols: (K, N*L)
+    out = Wk.reshape(F, K) @ cols + b                             (F, N*L) -> (N, F, OH, OW)
+    dWk = dout_mat @ cols^T,   db = row sums of dout_mat,   dcols = Wk.reshape(F, K)^T @ dout_mat
+    dx = col2im(dcols): the adjoint of im2col, where overlapping patches add up
+
+(dout_mat is dout as an (F, N*L) matrix). That is the whole algorithm; the rest of this module is
+about memory traffic, because the arithmetic is small (about 2*N*F*K*L multiply-adds per product)
+and copying large temporaries through main memory costs more than the arithmetic:
+
+- Per sample n the product Wk(F, K) @ cols_n(K, L) is already (F, L), i.e. out[n] in NCHW. So the
+  fast path keeps cols per sample, (n, K, L), and never transposes the output or dout.
+- im2col is a single copy from a strided view (np.lib.stride_tricks.sliding_window_view) into a
+  buffer in that layout; col2im is KH*KW strided adds, one per kernel offset (u, v), not np.add.at.
+- The batch is cut into one piece per thread, and the pieces run on a small thread pool: numpy
+  releases the GIL in copies, ufuncs and matmul, but its own loops use one core, and BLAS does not
+  thread per-sample products this small. get_num_threads() and set_num_threads(n) control the pool
+  (default: the number of CPUs this process may use). Smaller, cache-sized pieces were measured too
+  and were slower: the per-call overhead of numpy outweighed the cache gain (README, Performance).
+- float32 stays float32 throughout; nothing is converted to float64 and back.
+
+The backward pass recomputes the patches from x (one copy) instead of keeping the whole cols
+matrix of the forward pass alive between the two calls.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_float_array, check_shape, format_shape
+from .conv_reference import _check_dout, _check_int, _conv_inputs, _conv_output_size, _pad
+
+__all__ = [
+    "conv2d_forward",
+    "conv2d_backward",
+    "im2col",
+    "col2im",
+    "Conv2D",
+    "get_num_threads",
+    "set_num_threads",
+]
+
+# --------------------------------------------------------------------------------------------
+# Threads: pieces of the batch run on a pool (numpy releases the GIL in the heavy calls).
+# --------------------------------------------------------------------------------------------
+
+
+def _default_num_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_num_threads = _default_num_threads()
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def get_num_threads() -> int:
+    """The number of threads that conv2d_forward/backward (and bpkit.pooling) split a batch over."""
+    return _num_threads
+
+
+def set_num_threads(n) -> None:
+    """Use n threads (n >= 1) for the pieces of a batch; 1 runs everything in the calling thread."""
+    global _num_threads, _pool
+    n = _check_int(n, "n", "set_num_threads", 1)
+    with _pool_lock:
+        if _pool is not None and n != _num_threads:
+            _pool.shutdown(wait=True)
+            _pool = None
+        _num_threads = n
+
+
+def _chunks(N: int):
+    """Split range(N) into one (lo, hi) piece per thread (fewer if N is smaller)."""
+    size = -(-N // _num_threads)  # ceil(N / threads)
+    return [(lo, min(lo + size, N)) for lo in range(0, N, size)]
+
+
+def _map_chunks(work, N: int) -> list:
+    """[work(lo, hi) for each piece of the batch], on the thread pool if there are several pieces."""
+    global _pool
+    pieces = _chunks(N)
+    if _num_threads == 1 or len(pieces) == 1:
+        return [work(lo, hi) for lo, hi in pieces]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="bpkit")
+        pool = _pool
+    futures = [pool.submit(work, lo, hi) for lo, hi in pieces]
+    return [f.result() for f in futures]
+
+
+# --------------------------------------------------------------------------------------------
+# im2col and col2im
+# --------------------------------------------------------------------------------------------
+
+
+def _patches(xpad: np.ndarray, KH: int, KW: int, stride: int) -> np.ndarray:
+    """A view P of shape (N, C, KH, KW, OH, OW) with P[n, c, u, v, i, j] = xpad[n, c, i*s + u, j*s + v].
+
+    No copy: sliding_window_view gives every KH x KW window, [::s] keeps every s-th one.
+    """
+    windows = sliding_window_view(xpad, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
+    return windows.transpose(0, 1, 4, 5, 2, 3)
+
+
+def _add_patches(dxpad: np.ndarray, dpatches: np.ndarray, stride: int) -> None:
+    """The adjoint of _patches, in place: dxpad[n, c, i*s + u, j*s + v] += dpatches[n, c, u, v, i, j].
+
+    One strided add per kernel offset (u, v): KH*KW vectorised adds instead of np.add.at. For a fixed
+    (u, v) the target positions i*s + u, j*s + v are all different, so a plain += is exact.
+    """
+    KH, KW, OH, OW = dpatches.shape[2:]
+    s = stride
+    for u in range(KH):
+        for v in range(KW):
+            dxpad[:, :, u : u + s * (OH - 1) + 1 : s, v : v + s * (OW - 1) + 1 : s] += dpatches[:, :, u, v]
+
+
+def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
+    """cols (C*KH*KW, N*OH*OW): one input patch per column (the book's column layout).
+
+    cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v], rows ordered (c, u, v) and columns
+    (n, i, j), so that out = Wk.reshape(F, -1) @ cols + b[:, None] is (conv) as an (F, N*OH*OW) matrix.
+    x: (N, C, H, W). A single copy from a strided view.
+    """
+    where = "im2col"
+    x = as_float_array(x, "x", where)
+    if x.ndim != 4:
+        raise ValueError(f"{where}: x has shape {format_shape(x.shape)} but expected 4 axes (N, C, H, W)")
+    KH, KW = _check_int(KH, "KH", where, 1), _check_int(KW, "KW", where, 1)
+    s, p = _check_int(stride, "stride", where, 1), _check_int(padding, "padding", where, 0)
+    OH, OW = _conv_output_size(x.shape, KH, KW, s, p, where)
+    N, C = x.shape[:2]
+    cols = np.empty((C, KH, KW, N, OH, OW), dtype=x.dtype)
+    cols[...] = _patches(_pad(x, p), KH, KW, s).transpose(1, 2, 3, 0, 4, 5)
+    return cols.reshape(C * KH * KW, N * OH * OW)
+
+
+def col2im(cols, x_shape, KH, KW, stride=1, padding=0) -> np.ndarray:
+    """dx of shape x_shape = (N, C, H, W): the adjoint of im2col (overlapping patches add up).
+
+    dx[n, c, h, w] = sum of cols[(c, u, v), (n, i, j)] over all (u, v, i, j) with
+    i*s + u - p = h and j*s + v - p = w. cols: (C*KH*KW, N*OH*OW) as im2col returns it.
+    """
+    where = "col2im"
+    cols = as_float_array(cols, "cols", where)
+    x_shape = tuple(int(d) for d in x_shape)
+    if len(x_shape) != 4:
+        raise ValueError(f"{where}: x_shape {format_shape(x_shape)} must have 4 entries (N, C, H, W)")
+    KH, KW = _check_int(KH, "KH", where, 1), _check_int(KW, "KW", where, 1)
+    s, p = _check_int(stride, "stride", where, 1), _check_int(padding, "padding", where, 0)
+    N, C, H, W = x_shape
+    OH, OW = _conv_output_size(x_shape, KH, KW, s, p, where)
+    check_shape(cols, (C * KH * KW, N * OH * OW), "cols", where, "(C*KH*KW, N*OH*OW)")
+    dxpad = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=cols.dtype)
+    _add_patches(dxpad, cols.reshape(C, KH, KW, N, OH, OW).transpose(3, 0, 1, 2, 4, 5), s)
+    return np.ascontiguousarray(dxpad[:, :, p : p + H, p : p + W])
+
+
+# --------------------------------------------------------------------------------------------
+# conv2d forward and backward
+# --------------------------------------------------------------------------------------------
+
+
+def _copy_cols(patches: np.ndarray, lo: int, hi: int, L: int) -> np.ndarray:
+    """Samples lo..hi-1 of the patch view, copied once into the per-sample layout (hi - lo, K, L)."""
+    cols = np.empty((hi - lo,) + patches.shape[1:], dtype=patches.dtype)
+    cols[...] = patches[lo:hi]
+    return cols.reshape(hi - lo, -1, L)
+
+
+def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
+    """out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]  (conv).
+
+    x: (N, C, H, W); Wk: (F, C, KH, KW); b: (F,) or None (zeros). Returns out: (N, F, OH, OW).
+    Per piece of the batch: cols = patches (n, C*KH*KW, OH*OW), out[piece] = Wk(F, K) @ cols + b,
+    written straight into the NCHW output (no transpose). Same numbers as conv2d_forward_loop.
+    """
+    x, Wk, b, s, p, (OH, OW) = _conv_inputs(x, Wk, b, stride, padding, "conv2d_forward")
+    N = x.shape[0]
+    F, _, KH, KW = Wk.shape
+    L = OH * OW
+    W2 = Wk.reshape(F, -1)
+    out = np.empty((N, F, OH, OW), dtype=x.dtype)
+    out3 = out.reshape(N, F, L)
+    bias = b[:, None]
+    patches = _patches(_pad(x, p), KH, KW, s)
+
+    def work(lo, hi):
+        o = out3[lo:hi]
+        np.matmul(W2, _copy_cols(patches, lo, hi, L), out=o)
+        o += bias
+
+    _map_chunks(work, N)
+    return out
+
+
+def conv2d_backward(dout, x, Wk, stride=1, padding=0):
+    """Gradients of (conv) given dout = dE/dout (N, F, OH, OW): returns (dx, dWk, db).
+
+    dWk[f, c, u, v] = sum_{n,i,j} dout[n, f, i, j] xpad[n, c, i*s + u, j*s + v]  (= dout_mat @ cols^T)
+    db[f] = sum_{n,i,j} dout[n, f, i, j]
+    dx = col2im(Wk(F, K)^T @ dout_mat): the full convolution of dout (dilated by s) with the flipped
+    kernel, cropped by p. Shapes: dx like x, dWk like Wk (F, C, KH, KW), db (F,).
+    Per piece of the batch; the pieces' dWk and db are summed at the end.
+    """
+    where = "conv2d_backward"
+    x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
+    N, C, H, W = x.shape
+    F, _, KH, KW = Wk.shape
+    dout = _check_dout(dout, (N, F, OH, OW), x.dtype, where)
+    dtype = np.result_type(x, dout)
+    x, Wk = x.astype(dtype, copy=False), Wk.astype(dtype, copy=False)
+    L, K = OH * OW, C * KH * KW
+    W2t = Wk.reshape(F, K).T
+    d3 = dout.reshape(N, F, L)
+    dx = np.empty(x.shape, dtype=dtype)
+    patches = _patches(_pad(x, p), KH, KW, s)
+
+    def work(lo, hi):
+        d = d3[lo:hi]
+        cols = _copy_cols(patches, lo, hi, L)
+        dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, K)
+        db_part = d.sum(axis=(0, 2))
+        dcols = np.matmul(W2t, d, out=cols)  # (n, K, L): reuses the patch buffer
+        if p == 0:
+            dxpad = dx[lo:hi]
+            dxpad.fill(0)
+        else:
+            dxpad = np.zeros((hi - lo, C, H + 2 * p, W + 2 * p), dtype=dtype)
+        _add_patches(dxpad, dcols.reshape(hi - lo, C, KH, KW, OH, OW), s)
+        if p:
+            dx[lo:hi] = dxpad[:, :, p : p + H, p : p + W]
+        return dW_part, db_part
+
+    parts = _map_chunks(work, N)
+    dWk = sum(part[0] for part in parts).reshape(Wk.shape)
+    db = sum(part[1] for part in parts)
+    return dx, dWk, db
+
+
+# --------------------------------------------------------------------------------------------
+# The layer
+# --------------------------------------------------------------------------------------------
+
+
+class Conv2D:
+    """Convolutional layer: out = conv2d(x, Wk, b, stride, padding) (the (conv) equation above).
+
+    Wk: (C_out, C_in, KH, KW) ("n_out x n_in x kh x kw"; kernel_size is an int or a pair (KH, KW));
+    b: (C_out,). Default init: rng = np.random.default_rng(0) if None (an int seeds a new generator),
+    Wk ~ N(0, 1/(C_in*KH*KW)), b = 0; given Wk and b are copied (ints converted to float64 exactly).
+    forward(x) caches x; backward(dout) stores self.dW (like Wk) and self.db (like b) and returns dx
+    (Dense-style). No activation: put one after it.
+    """
+
+    def __init__(self, C_in, C_out, kernel_size, stride=1, padding=0, Wk=None, b=None, rng=None, name=None):
+        self.name = "conv2d" if name is None else str(name)
+        where = f"Conv2D layer '{self.name}'"
+        self.C_in = _check_int(C_in, "C_in", where, 1)
+        self.C_out = _check_int(C_out, "C_out", where, 1)
+        if isinstance(kernel_size, (tuple, list)):
+            if len(kernel_size) != 2:
+                raise ValueError(f"{where}: kernel_size must be an int or a pair (KH, KW) but is {kernel_size!r}")
+            KH, KW = (_check_int(k, "kernel_size", where, 1) for k in kernel_size)
+        else:
+            KH = KW = _check_int(kernel_size, "kernel_size", where, 1)
+        self.kernel_size = (KH, KW)
+        self.stride = _check_int(stride, "stride", where, 1)
+        self.padding = _check_int(padding, "padding", where, 0)
+        shape = (self.C_out, self.C_in, KH, KW)
+        if Wk is None:
+            rng = np.random.default_rng(0 if rng is None else rng)
+            Wk = rng.normal(0.0, np.sqrt(1.0 / (self.C_in * KH * KW)), size=shape)
+        Wk = np.array(as_float_array(Wk, "Wk", self._where()))
+        check_shape(Wk, shape, "Wk", self._where(), "(C_out, C_in, KH, KW)")
+        if b is None:
+            b = np.zeros(self.C_out, dtype=Wk.dtype)
+        b = np.array(as_float_array(b, "b", self._where()))
+        check_shape(b, (self.C_out,), "b", self._where(), "(C_out,)")
+        self.Wk, self.b = Wk, b
+        self.x = self.out = None
+        self.dW = self.db = None
+
+    def _where(self) -> str:
+        KH, KW = self.kernel_size
+        return (
+            f"Conv2D layer '{self.name}' (C_in={self.C_in}, C_out={self.C_out}, kernel {KH}x{KW}, "
+            f"stride {self.stride}, padding {self.padding})"
+        )
+
+    def forward(self, x) -> np.ndarray:
+        """out = conv2d_forward(x, Wk, b, stride, padding): (N, C_in, H, W) -> (N, C_out, OH, OW); caches x."""
+        x = as_float_array(x, "input x", self._where())
+        if x.ndim != 4 or x.shape[1] != self.C_in:
+            raise ValueError(
+                f"{self._where()}: input x has shape {format_shape(x.shape)} but expected "
+                f"(N, {self.C_in}, H, W)"
+            )
+        self.out = conv2d_forward(x, self.Wk, self.b, self.stride, self.padding)
+        self.x = x
+        return self.out
+
+    def backward(self, dout) -> np.ndarray:
+        """Given dout = dE/dout (the forward output's shape): stores self.dW, self.db and returns dx."""
+        where = self._where() + " backward"
+        if self.x is None:
+            raise RuntimeError(f"{where}: call forward(x) first (backward uses the cached x)")
+        dout = as_float_array(dout, "dout", where)
+        check_shape(dout, self.out.shape, "dout", where, "(the shape of the layer's output)")
+        dx, self.dW, self.db = conv2d_backward(dout, self.x, self.Wk, self.stride, self.padding)
+        return dx
+
+    def __repr__(self) -> str:
+        KH, KW = self.kernel_size
+        return (
+            f"Conv2D(C_in={self.C_in}, C_out={self.C_out}, kernel_size=({KH}, {KW}), "
+            f"stride={self.stride}, padding={self.padding}, name={self.name!r})"
+        )

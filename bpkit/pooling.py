@@ -1,0 +1,163 @@
+"""Fast, vectorised max and average pooling in NCHW (same equations as bpkit.conv_reference).
+
+x: (N, C, H, W); square windows of size k, stride s (default k), no padding; out and dout:
+(N, C, OH, OW) with OH = (H - k) // s + 1, OW = (W - k) // s + 1. Window (i, j) of channel (n, c) is
+x[n, c, i*s : i*s + k, j*s : j*s + k].
+
+Instead of looping over the OH*OW windows, the code loops over the k*k offsets (u, v) inside a window:
+for a fixed offset, the entries x[n, c, i*s + u, j*s + v] of all windows form one strided view of x,
+so each step is a single vectorised numpy operation over the whole batch:
+
+    max pooling:  out = max over (u, v) of the offset views             (k*k np.maximum passes)
+                  arg = the first offset (row-major) that attains it     (the tie rule)
+                  dx[offset view (u, v)] += dout where arg == u*k + v    (k*k strided adds)
+    avg pooling:  out = (sum over (u, v) of the offset views) / k^2
+                  dx[offset view (u, v)] += dout / k^2
+
+For a fixed offset the target positions of different windows are all different, so a plain += is
+exact, and windows that overlap (s < k) accumulate over the offsets, as the chain rule requires.
+Ties: the whole gradient of a window goes to the FIRST maximal entry in row-major order (a strict >
+keeps the earlier offset), exactly as in maxpool2d_backward_loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, format_shape
+from .conv_reference import _check_dout, _check_int, _pool_inputs
+
+__all__ = [
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "avgpool2d_forward",
+    "avgpool2d_backward",
+    "MaxPool2D",
+    "AvgPool2D",
+]
+
+
+def _offset_view(a: np.ndarray, u: int, v: int, s: int, OH: int, OW: int) -> np.ndarray:
+    """The view a[:, :, i*s + u, j*s + v] for i < OH, j < OW: entry (u, v) of every window, (N, C, OH, OW)."""
+    return a[:, :, u : u + s * (OH - 1) + 1 : s, v : v + s * (OW - 1) + 1 : s]
+
+
+def _max_and_argmax(x: np.ndarray, k: int, s: int, OH: int, OW: int):
+    """(out, arg): the max of every window and the row-major index u*k + v of its first maximum."""
+    out = _offset_view(x, 0, 0, s, OH, OW).copy()
+    arg = np.zeros(out.shape, dtype=np.intp)
+    for q in range(1, k * k):
+        cand = _offset_view(x, q // k, q % k, s, OH, OW)
+        better = cand > out  # strict: on a tie the earlier offset keeps the gradient
+        np.copyto(out, cand, where=better)
+        arg[better] = q
+    return out, arg
+
+
+def maxpool2d_forward(x, size, stride=None) -> np.ndarray:
+    """out[n, c, i, j] = max_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW).
+
+    stride defaults to size; no padding. k*k vectorised np.maximum passes, one per window offset.
+    """
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "maxpool2d_forward")
+    out = _offset_view(x, 0, 0, s, OH, OW).copy()
+    for q in range(1, k * k):
+        np.maximum(out, _offset_view(x, q // k, q % k, s, OH, OW), out=out)
+    return out
+
+
+def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
+    """dx: each window's dout[n, c, i, j] goes to the FIRST maximal entry of the window (row-major).
+
+    dout: (N, C, OH, OW); returns dx (N, C, H, W). Overlapping windows (stride < size) add up.
+    """
+    where = "maxpool2d_backward"
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
+    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where)
+    _, arg = _max_and_argmax(x, k, s, OH, OW)
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    zero = dx.dtype.type(0)
+    for q in range(k * k):
+        _offset_view(dx, q // k, q % k, s, OH, OW)[...] += np.where(arg == q, dout, zero)
+    return dx
+
+
+def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
+    """out[n, c, i, j] = (1/k^2) sum_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW)."""
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward")
+    out = _offset_view(x, 0, 0, s, OH, OW).copy()
+    for q in range(1, k * k):
+        out += _offset_view(x, q // k, q % k, s, OH, OW)
+    out /= k * k
+    return out
+
+
+def avgpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
+    """dx: every entry of window (i, j) receives dout[n, c, i, j] / k^2; overlapping windows add up.
+
+    dout: (N, C, OH, OW); returns dx (N, C, H, W).
+    """
+    where = "avgpool2d_backward"
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
+    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where)
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    share = dout / (k * k)
+    for q in range(k * k):
+        _offset_view(dx, q // k, q % k, s, OH, OW)[...] += share
+    return dx
+
+
+class _Pool2D:
+    """Shared layer logic: forward(x) caches x; backward(dout) returns dx (no parameters)."""
+
+    _forward = _backward = None  # set by the subclasses
+    _kind = ""
+
+    def __init__(self, size, stride=None, name=None):
+        self.name = self._kind.lower() if name is None else str(name)
+        where = self._where_for(size, stride)
+        self.size = _check_int(size, "size", where, 1)
+        self.stride = self.size if stride is None else _check_int(stride, "stride", where, 1)
+        self.x = self.out = None
+
+    def _where_for(self, size, stride) -> str:
+        return f"{self._kind} layer '{self.name}' (size {size}, stride {stride})"
+
+    def _where(self) -> str:
+        return self._where_for(self.size, self.stride)
+
+    def forward(self, x) -> np.ndarray:
+        """Pool x (N, C, H, W) -> (N, C, OH, OW); caches x for backward."""
+        x = as_float_array(x, "input x", self._where())
+        if x.ndim != 4:
+            raise ValueError(
+                f"{self._where()}: input x has shape {format_shape(x.shape)} but expected (N, C, H, W)"
+            )
+        self.out = type(self)._forward(x, self.size, self.stride)
+        self.x = x
+        return self.out
+
+    def backward(self, dout) -> np.ndarray:
+        """dx (the shape of the cached x) given dout = dE/dout (the shape of the forward output)."""
+        if self.x is None:
+            raise RuntimeError(f"{self._where()} backward: call forward(x) first (backward uses the cached x)")
+        return type(self)._backward(dout, self.x, self.size, self.stride)
+
+    def __repr__(self) -> str:
+        return f"{self._kind}(size={self.size}, stride={self.stride}, name={self.name!r})"
+
+
+class MaxPool2D(_Pool2D):
+    """Max pooling layer: maxpool2d_forward / maxpool2d_backward (first maximum takes the gradient)."""
+
+    _kind = "MaxPool2D"
+    _forward = staticmethod(maxpool2d_forward)
+    _backward = staticmethod(maxpool2d_backward)
+
+
+class AvgPool2D(_Pool2D):
+    """Average pooling layer: avgpool2d_forward / avgpool2d_backward."""
+
+    _kind = "AvgPool2D"
+    _forward = staticmethod(avgpool2d_forward)
+    _backward = staticmethod(avgpool2d_backward)
