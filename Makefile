@@ -25,7 +25,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 NBVAL := $(PYTEST) --nbval --nbval-current-env --nbval-cell-timeout=300 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv assets chromium book test lab execute clean distclean
+.PHONY: help venv assets chromium book test lab execute bench clean distclean
 
 help:
 	@echo "make venv      create .venv with bpkit and the book and test extras"
@@ -33,6 +33,7 @@ help:
 	@echo "make test      the -W build, pytest tests (unit, build, browser) and nbval on chapters/"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
 	@echo "make execute   re-execute every chapter notebook in place (after editing one)"
+	@echo "make bench     time bpkit.conv and a dense step against the loops and torch (bench/)"
 	@echo "make clean     remove $(BUILD)/; make distclean also removes .venv and node_modules"
 
 venv: $(VENV_STAMP)
@@ -93,6 +94,14 @@ lab: venv
 
 execute: venv
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+# Benchmarks, not tests. torch is optional and never a dependency: without it only numpy is timed.
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for this command alone (they can slow numpy's BLAS).
+BENCH_ARGS ?=
+bench: venv
+	@$(BIN)/python -c "import torch" 2>/dev/null || echo "make bench: torch is not installed, so only numpy is timed; for the comparison: $(BIN)/pip install torch==2.13.0 (a CPU build; not a dependency of bpkit)"
+	@$(BIN)/python -c "import threadpoolctl" 2>/dev/null || echo "make bench: threadpoolctl is not installed, so the BLAS kernel is not shown ($(BIN)/pip install threadpoolctl)"
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_conv.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

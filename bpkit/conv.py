@@ -25,8 +25,9 @@ and copying large temporaries through main memory costs more than the arithmetic
 - The batch is cut into one piece per thread, and the pieces run on a small thread pool: numpy
   releases the GIL in copies, ufuncs and matmul, but its own loops use one core, and BLAS does not
   thread per-sample products this small. get_num_threads() and set_num_threads(n) control the pool
-  (default: the number of CPUs this process may use). Smaller, cache-sized pieces were measured too
-  and were slower: the per-call overhead of numpy outweighed the cache gain (README, Performance).
+  (default: the number of CPUs this process may use). Smaller, cache-sized pieces (and 2, 4 or 8
+  pieces per thread) were measured too and were slower: numpy's per-call overhead outweighed the
+  cache gain (README, Performance).
 - float32 stays float32 throughout; nothing is converted to float64 and back.
 
 The backward pass recomputes the patches from x (one copy) instead of keeping the whole cols
@@ -98,7 +99,7 @@ def _map_chunks(work, N: int) -> list:
     """[work(lo, hi) for each piece of the batch], on the thread pool if there are several pieces."""
     global _pool
     pieces = _chunks(N)
-    if _num_threads == 1 or len(pieces) == 1:
+    if _num_threads == 1 or len(pieces) == 1:  # nothing to share out
         return [work(lo, hi) for lo, hi in pieces]
     with _pool_lock:
         if _pool is None:
