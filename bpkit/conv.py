@@ -44,7 +44,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_float_array, check_shape, format_shape
-from .conv_reference import _check_dout, _check_int, _conv_inputs, _conv_output_size, _pad
+from .conv_reference import _check_int, _conv_backward_inputs, _conv_inputs, _conv_output_size, _pad
 
 __all__ = [
     "conv2d_forward",
@@ -224,13 +224,10 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
     kernel, cropped by p. Shapes: dx like x, dWk like Wk (F, C, KH, KW), db (F,).
     Per piece of the batch; the pieces' dWk and db are summed at the end.
     """
-    where = "conv2d_backward"
-    x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
+    dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward")
     N, C, H, W = x.shape
     F, _, KH, KW = Wk.shape
-    dout = _check_dout(dout, (N, F, OH, OW), x.dtype, where)
-    dtype = np.result_type(x, dout)
-    x, Wk = x.astype(dtype, copy=False), Wk.astype(dtype, copy=False)
+    dtype = x.dtype
     L, K = OH * OW, C * KH * KW
     W2t = Wk.reshape(F, K).T
     d3 = dout.reshape(N, F, L)

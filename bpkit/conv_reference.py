@@ -118,6 +118,14 @@ def _check_dout(dout, expected, dtype, where: str) -> np.ndarray:
     return dout.astype(np.result_type(dout, dtype), copy=False)
 
 
+def _conv_backward_inputs(dout, x, Wk, stride, padding, where: str):
+    """Validate the conv2d backward arguments; return dout, x, Wk (one common dtype), s, p, (OH, OW)."""
+    x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
+    dout = _check_dout(dout, (x.shape[0], Wk.shape[0], OH, OW), x.dtype, where)
+    dtype = np.result_type(x, dout)
+    return dout, x.astype(dtype, copy=False), Wk.astype(dtype, copy=False), s, p, (OH, OW)
+
+
 def _pool_inputs(x, size, stride, where: str):
     """Validate pooling arguments; return x, size, stride, (OH, OW) with OH = (H - size) // stride + 1."""
     x = as_float_array(x, "x", where)
@@ -176,13 +184,11 @@ def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
     and dx = dxpad[:, :, p:p+H, p:p+W]. Shapes: dx like x (N, C, H, W), dWk like Wk (F, C, KH, KW),
     db (F,).
     """
-    where = "conv2d_backward_loop"
-    x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
+    dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward_loop")
     N, C, H, W = x.shape
     F, _, KH, KW = Wk.shape
-    dout = _check_dout(dout, (N, F, OH, OW), x.dtype, where)
-    dtype = np.result_type(x, dout)
-    xpad = _pad(x, p).astype(dtype, copy=False)
+    dtype = x.dtype
+    xpad = _pad(x, p)
     dxpad = np.zeros(xpad.shape, dtype=dtype)
     dWk = np.zeros(Wk.shape, dtype=dtype)
     db = np.zeros(F, dtype=dtype)
@@ -204,21 +210,42 @@ def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
 # --------------------------------------------------------------------------------------------
 
 
-def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
-    """out[n, c, i, j] = max of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
-
-    x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW) with
-    OH = (H - k) // s + 1, OW = (W - k) // s + 1.
-    """
-    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "maxpool2d_forward_loop")
+def _pool_forward_loop(x, size, stride, reduce, where: str) -> np.ndarray:
+    """out[n, c, i, j] = reduce(x[n, c, i*s : i*s + k, j*s : j*s + k]), one window at a time."""
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
     N, C = x.shape[:2]
     out = np.zeros((N, C, OH, OW), dtype=x.dtype)
     for n in range(N):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    out[n, c, i, j] = np.max(x[n, c, i * s : i * s + k, j * s : j * s + k])
+                    out[n, c, i, j] = reduce(x[n, c, i * s : i * s + k, j * s : j * s + k])
     return out
+
+
+def _pool_backward_loop(dout, x, size, stride, scatter, where: str) -> np.ndarray:
+    """dx: for every window, scatter(dx_window, x_window, dout[n, c, i, j]) adds that window's share
+    into the view dx_window of dx (so overlapping windows add up)."""
+    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
+    N, C = x.shape[:2]
+    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    rows, cols = slice(i * s, i * s + k), slice(j * s, j * s + k)
+                    scatter(dx[n, c, rows, cols], x[n, c, rows, cols], dout[n, c, i, j])
+    return dx
+
+
+def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
+    """out[n, c, i, j] = max of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
+
+    x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW) with
+    OH = (H - k) // s + 1, OW = (W - k) // s + 1.
+    """
+    return _pool_forward_loop(x, size, stride, np.max, "maxpool2d_forward_loop")
 
 
 def maxpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
@@ -228,19 +255,12 @@ def maxpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
     in row-major order (np.argmax's rule). Overlapping windows (stride < size) add up (+=).
     dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
     """
-    where = "maxpool2d_backward_loop"
-    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
-    N, C = x.shape[:2]
-    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
-    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    window = x[n, c, i * s : i * s + k, j * s : j * s + k]
-                    u, v = np.unravel_index(np.argmax(window), (k, k))  # first maximum, row-major
-                    dx[n, c, i * s + u, j * s + v] += dout[n, c, i, j]
-    return dx
+
+    def to_first_max(dx_window, x_window, g):
+        first = np.unravel_index(np.argmax(x_window), x_window.shape)  # first maximum, row-major
+        dx_window[first] += g
+
+    return _pool_backward_loop(dout, x, size, stride, to_first_max, "maxpool2d_backward_loop")
 
 
 def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
@@ -248,15 +268,7 @@ def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
 
     x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW).
     """
-    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward_loop")
-    N, C = x.shape[:2]
-    out = np.zeros((N, C, OH, OW), dtype=x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    out[n, c, i, j] = np.mean(x[n, c, i * s : i * s + k, j * s : j * s + k])
-    return out
+    return _pool_forward_loop(x, size, stride, np.mean, "avgpool2d_forward_loop")
 
 
 def avgpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
@@ -264,14 +276,8 @@ def avgpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
 
     dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
     """
-    where = "avgpool2d_backward_loop"
-    x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
-    N, C = x.shape[:2]
-    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
-    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    dx[n, c, i * s : i * s + k, j * s : j * s + k] += dout[n, c, i, j] / (k * k)
-    return dx
+
+    def to_every_entry(dx_window, x_window, g):
+        dx_window += g / x_window.size
+
+    return _pool_backward_loop(dout, x, size, stride, to_every_entry, "avgpool2d_backward_loop")
