@@ -277,6 +277,18 @@ class NumpyDenseStep:
         return P
 
 
+    def matmuls_only(self):
+        """The step's matrix products alone, on the same buffers (values are not meaningful): a
+        lower bound on the step's time with this BLAS, to compare with the roofline."""
+        A, D, L = self.A, self.D, len(self.Ws)
+        for l in range(L):
+            np.matmul(A[l], self.Ws[l], out=A[l + 1])
+        for l in range(L - 1, -1, -1):
+            if l > 0:
+                np.matmul(D[l], self.Ws[l].T, out=D[l - 1])
+            np.matmul(A[l].T, D[l], out=self.dW[l])
+
+
 def torch_dense_step_factory(X, labels, Ws, bs):
     """nn.Linear layers with the same initial weights, F.cross_entropy (mean), optim.SGD."""
     layers = []
@@ -333,6 +345,9 @@ def bench_dense(pairs: int) -> None:
         t_np = float(np.median(ta))
         print(f"  {name} matmul rate {rate / 1e9:.1f} Gflop/s (1024^3 product, best of the medians before "
               f"and after) -> roofline {roof * 1e3:.2f} ms per step")
+        t_mm = median_time(np_step.matmuls_only, runs=pairs, warmup=3)
+        print(f"  {name} the step's matrix products alone (same shapes, no elementwise work): "
+              f"{t_mm * 1e3:.2f} ms = {t_mm / roof:.3f}x the roofline")
         if tb is not None:
             print("  " + ratio_line(name, ta, tb, "numpy", "torch"))
             alone = {}
