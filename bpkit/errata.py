@@ -113,13 +113,17 @@ def arrays(entries) -> dict:
     return {e["quantity"]: printed_array(e)[0] for e in entries}
 
 
-def markdown_table(rows, columns) -> str:
-    """A Markdown table of the given columns of table_rows-style dicts; values
-    that look like arrays ("[...]") are set in code font."""
+
+def html_table(rows, columns) -> str:
+    """An HTML table of the given columns of table_rows-style dicts (text is
+    escaped; values that look like arrays, "[...]", are set in code font)."""
+    from html import escape
+
     def cell(v):
-        v = str(v)
-        return f"`{v}`" if "[" in v else v
-    head = "| " + " | ".join(columns) + " |"
-    rule = "|" + "---|" * len(columns)
-    body = ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
-    return "\n".join([head, rule] + body)
+        v = escape(str(v))
+        return f"<code>{v}</code>" if "[" in v else v
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c, ''))}</td>" for c in columns)
+                   + "</tr>" for r in rows)
+    return (f'<table class="table" style="font-size: 0.8em">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")

@@ -85,7 +85,9 @@ def test_trace_rejects_bad_shapes():
                    np.ones((3, 1)), bp.SquaredError())
 
 
-def test_markdown_table():
-    from bpkit.errata import markdown_table
-    text = markdown_table([{"q": "z", "v": "[1; 2]"}], ["q", "v"])
-    assert text.splitlines() == ["| q | v |", "|---|---|", "| z | `[1; 2]` |"]
+
+def test_html_table_escapes_and_marks_arrays():
+    from bpkit.errata import html_table
+    text = html_table([{"q": "a<b", "v": "[1; 2]"}], ["q", "v"])
+    assert "<th>q</th><th>v</th>" in text
+    assert "<td>a&lt;b</td><td><code>[1; 2]</code></td>" in text
