@@ -28,7 +28,6 @@ from .batched import (
     column_sum,
     dense_backward_rows,
     dense_forward_rows,
-    draw_shape_table,
     format_shape_table,
     loop_gradients,
     network_gradients_rows,
@@ -107,7 +106,7 @@ __all__ = [
     # batched: column and row layouts (chapter 4)
     "row_sum", "column_sum", "softmax_rows", "softmax_backward_columns", "softmax_backward_rows",
     "dense_forward_rows", "dense_backward_rows", "network_gradients_rows", "loop_gradients",
-    "shape_table", "format_shape_table", "draw_shape_table",
+    "shape_table", "format_shape_table",
     # convolution and pooling (chapter 5): the loop reference
     "conv2d_forward_loop", "conv2d_backward_loop", "maxpool2d_forward_loop", "maxpool2d_backward_loop",
     "avgpool2d_forward_loop", "avgpool2d_backward_loop",

@@ -147,3 +147,37 @@ def plot_loss_and_gradient(ax, xs, E: Callable[[float], float], dE: Callable[[fl
     ax.grid(True, alpha=0.3)
     ax.legend()
     return ax
+
+
+def draw_shape_table(ax, rows, unit: float = 0.25) -> None:
+    """Draw each array of shape_table's rows as a rectangle of (rows x columns) cells of side `unit`:
+    the forward pass on the upper line (blue), the backward pass on the lower line (orange), each
+    rectangle named above and its shape written below. A vector (n,) is drawn as an (n, 1) column.
+
+    rows: the list from bpkit.batched.shape_table (name, shape, "forward" or "backward").
+    """
+    from matplotlib.patches import Rectangle
+
+    from ._checks import format_shape
+
+    lines = [[r for r in rows if r[2] == "forward"], [r for r in rows if r[2] == "backward"]]
+    heights = [max((r[1][0] for r in line), default=0) * unit for line in lines]
+    y_top, right = 0.0, 0.0
+    for line, height in zip(lines, heights):
+        x = 0.0
+        for name, shape, role in line:
+            h, w = (shape[0], 1) if len(shape) == 1 else shape
+            colour = "tab:blue" if role == "forward" else "tab:orange"
+            ax.add_patch(Rectangle((x, y_top - h * unit), w * unit, h * unit, facecolor=colour,
+                                   alpha=0.35, edgecolor=colour))
+            label = name.replace("Delta", "Δ").replace(" = A^0", "")
+            ax.text(x + w * unit / 2, y_top + 0.1, label, ha="center", va="bottom", fontsize=8)
+            ax.text(x + w * unit / 2, y_top - h * unit - 0.1, format_shape(shape), ha="center",
+                    va="top", fontsize=7)
+            x += max(w * unit, 0.9) + 0.35
+        right = max(right, x)
+        y_top -= height + 1.1
+    ax.set_xlim(-0.2, right)
+    ax.set_ylim(y_top + 0.5, 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")

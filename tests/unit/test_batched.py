@@ -14,6 +14,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import bpkit as bp  # noqa: E402
 from bpkit import MeanSquaredError, Network, SquaredError, numerical_gradient  # noqa: E402
+from bpkit.plotting import draw_shape_table  # noqa: E402
 from bpkit.timing import time_loop_vs_batched  # noqa: E402
 
 from ._helpers import FAST, SMOOTH, central_diff, max_rel  # noqa: E402
@@ -255,7 +256,7 @@ def test_shape_table_refuses_bad_arguments():
 def test_draw_shape_table_draws_one_rectangle_per_array():
     table = bp.shape_table([3, 4, 2], 5, "rows")
     fig, ax = plt.subplots()
-    bp.draw_shape_table(ax, table)
+    draw_shape_table(ax, table)
     assert len(ax.patches) == len(table)
     widths = {round(p.get_width() / 0.25) for p in ax.patches}
     assert widths == {1, 2, 3, 4}  # (n,) as one column; (5, 3), (3, 4), (5, 2), ... as they are
