@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, format_shape
+from .conv_reference import _conv_output_size
 
 __all__ = [
     "conv_output_shape",
@@ -49,12 +50,7 @@ def conv_output_shape(H, W, KH, KW, stride=1, padding=0) -> tuple[int, int]:
     H, W, KH, KW = (_nonneg_int(v, n, where, 1) for v, n in zip((H, W, KH, KW), "H W KH KW".split()))
     s = _nonneg_int(stride, "stride", where, 1)
     p = _nonneg_int(padding, "padding", where, 0)
-    if KH > H + 2 * p or KW > W + 2 * p:
-        raise ValueError(
-            f"{where}: the kernel ({KH}, {KW}) is larger than the padded input "
-            f"({H + 2 * p}, {W + 2 * p}) (input ({H}, {W}), padding {p})"
-        )
-    return (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    return _conv_output_size((1, 1, H, W), KH, KW, s, p, where)
 
 
 def _input_index(i, j, u, v, H, W, s, p):
