@@ -4,11 +4,10 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
 
 1. checks at start-up that ``npm ci`` has installed the pinned packages of
    ``package.json``/``package-lock.json`` into ``node_modules/`` (a clear error if not);
-2. copies MathJax 3, require.js, the ipywidgets HTML manager (with its font files) and
-   ``tools/assets/widgets-offline-shim.js`` into ``_build/html/_static/offline/`` before
-   the pages are written (so their URLs get Sphinx's ``?v=`` checksums). ``mathjax_path`` and
-   ``nb_ipywidgets_js`` in ``_config.yml`` point there, and any of their local paths
-   that is not copied is an error. The copy goes straight into the output: a source
+2. copies MathJax 3 into ``_build/html/_static/offline/`` before the pages are written
+   (so their URLs get Sphinx's ``?v=`` checksums). ``mathjax_path`` in ``_config.yml``
+   points there, and a local path it names that is not copied is an error. (The book's
+   widgets need no widget manager: see ``tools/static_widgets.py``.) The copy goes straight into the output: a source
    folder named ``_static`` would make Jupyter Book inject every .js file in it into
    every page;
 3. drops repeated ``<script>`` entries from a page (sphinx-thebe's inline configuration
@@ -26,7 +25,6 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-HERE = Path(__file__).resolve().parent
 VENDOR = "offline"  # below the output's _static/ (the theme owns _static/vendor/)
 
 # destination below _static/offline/  ->  source below node_modules/ (or tools/assets/)
@@ -40,11 +38,7 @@ NPM_ASSETS = {
     "mathjax/sre": "mathjax/es5/sre",
     "mathjax/adaptors": "mathjax/es5/adaptors",
     "mathjax/LICENSE": "mathjax/LICENSE",
-    "require.js": "requirejs/require.js",
-    "html-manager/embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
 }
-FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
-LOCAL_ASSETS = {"widgets-offline-shim.js": HERE / "assets" / "widgets-offline-shim.js"}
 
 
 def _node_modules(app: Sphinx) -> Path:
@@ -54,20 +48,12 @@ def _node_modules(app: Sphinx) -> Path:
 def _sources(app: Sphinx) -> dict[str, Path]:
     """Every file or folder to copy, keyed by its path below _static/offline/."""
     root = _node_modules(app)
-    sources = {dest: root / src for dest, src in NPM_ASSETS.items()}
-    dist = root / "@jupyter-widgets" / "html-manager" / "dist"
-    if dist.is_dir():
-        for font in sorted(dist.iterdir()):
-            if font.suffix in FONT_SUFFIXES:
-                sources[f"html-manager/{font.name}"] = font
-    sources.update(LOCAL_ASSETS)
-    return sources
+    return {dest: root / src for dest, src in NPM_ASSETS.items()}
 
 
 def _local_paths(app: Sphinx) -> list[tuple[str, str]]:
     """(config name, path) for every asset the configuration loads from _static/."""
     wanted = [("mathjax_path", app.config.mathjax_path)]
-    wanted += [("nb_ipywidgets_js", key) for key in app.config.nb_ipywidgets_js]
     return [(name, path) for name, path in wanted if path and "://" not in path]
 
 
@@ -90,7 +76,7 @@ def install_assets(app: Sphinx) -> None:
     outdir = Path(app.outdir, "_static", VENDOR)
     for dest, src in _sources(app).items():
         _copy(src, outdir / dest)
-    logger.info("offline_assets: MathJax, require.js and the widget manager are in %s", outdir)
+    logger.info("offline_assets: MathJax is in %s", outdir)
 
 
 def _copy(src: Path, dest: Path) -> None:
