@@ -10,7 +10,10 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
    widgets need no widget manager: see ``tools/static_widgets.py``.) The copy goes straight into the output: a source
    folder named ``_static`` would make Jupyter Book inject every .js file in it into
    every page;
-3. drops repeated ``<script>`` entries from a page (sphinx-thebe's inline configuration
+3. serves ``tools/assets/file-protocol.js`` on every page: opened from a local folder
+   (``file://``), Sphinx's search lists its results without fetching page summaries,
+   which the browser refuses there;
+4. drops repeated ``<script>`` entries from a page (sphinx-thebe's inline configuration
    is added twice on Sphinx 7.4, a "THEBE_JS_URL has already been declared" error).
 """
 
@@ -25,6 +28,8 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
+ASSETS = Path(__file__).resolve().parent / "assets"
+LOCAL_ASSETS = ("file-protocol.js",)
 VENDOR = "offline"  # below the output's _static/ (the theme owns _static/vendor/)
 
 # destination below _static/offline/  ->  source below node_modules/ (or tools/assets/)
@@ -48,7 +53,9 @@ def _node_modules(app: Sphinx) -> Path:
 def _sources(app: Sphinx) -> dict[str, Path]:
     """Every file or folder to copy, keyed by its path below _static/offline/."""
     root = _node_modules(app)
-    return {dest: root / src for dest, src in NPM_ASSETS.items()}
+    sources = {dest: root / src for dest, src in NPM_ASSETS.items()}
+    sources.update({name: ASSETS / name for name in LOCAL_ASSETS})
+    return sources
 
 
 def _local_paths(app: Sphinx) -> list[tuple[str, str]]:
@@ -113,6 +120,7 @@ def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> Non
 def setup(app: Sphinx) -> dict:
     app.add_config_value("offline_assets_node_modules", "node_modules", "html")
     app.connect("builder-inited", install_assets)
+    app.add_js_file(f"{VENDOR}/file-protocol.js")  # after documentation_options.js
     # After every extension has added its per-page scripts (the default priority is 500).
     app.connect("html-page-context", dedupe_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
