@@ -4,12 +4,13 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
 
 1. checks at start-up that ``npm ci`` has installed the pinned packages of
    ``package.json``/``package-lock.json`` into ``node_modules/`` (a clear error if not);
-2. copies MathJax 3 into ``_build/html/_static/offline/`` before the pages are written
-   (so their URLs get Sphinx's ``?v=`` checksums). ``mathjax_path`` in ``_config.yml``
-   points there, and a local path it names that is not copied is an error. (The book's
-   widgets need no widget manager: see ``tools/static_widgets.py``.) The copy goes straight into the output: a source
-   folder named ``_static`` would make Jupyter Book inject every .js file in it into
-   every page;
+2. copies MathJax's woff fonts (from ``mathjax-full``) into
+   ``_build/html/_static/offline/mathjax/``: the maths is typeset at build time
+   (``tools/typeset_maths.py``), so no page loads MathJax's JavaScript, but its CommonHTML
+   output needs these fonts (the shared CSS written beside them names them). (The book's
+   widgets need no widget manager: see ``tools/static_widgets.py``.) The copy goes
+   straight into the output: a source folder named ``_static`` would make Jupyter Book
+   inject every .js file in it into every page;
 3. serves ``tools/assets/file-protocol.js`` on every page: opened from a local folder
    (``file://``), Sphinx's search lists its results without fetching page summaries,
    which the browser refuses there;
@@ -32,17 +33,12 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 LOCAL_ASSETS = ("file-protocol.js",)
 VENDOR = "offline"  # below the output's _static/ (the theme owns _static/vendor/)
 
-# destination below _static/offline/  ->  source below node_modules/ (or tools/assets/)
+MATHJAX_FONTS = "mathjax/woff-v2"  # below _static/offline/; tools/typeset_maths.py
+
+# destination below _static/offline/  ->  source below node_modules/ (LOCAL_ASSETS: tools/assets/)
 NPM_ASSETS = {
-    "mathjax/tex-mml-chtml.js": "mathjax/es5/tex-mml-chtml.js",
-    # MathJax loads these on demand (fonts, TeX extensions such as \boldsymbol, menu).
-    "mathjax/input": "mathjax/es5/input",
-    "mathjax/output": "mathjax/es5/output",
-    "mathjax/ui": "mathjax/es5/ui",
-    "mathjax/a11y": "mathjax/es5/a11y",
-    "mathjax/sre": "mathjax/es5/sre",
-    "mathjax/adaptors": "mathjax/es5/adaptors",
-    "mathjax/LICENSE": "mathjax/LICENSE",
+    MATHJAX_FONTS: "mathjax-full/es5/output/chtml/fonts/woff-v2",
+    "mathjax/LICENSE": "mathjax-full/LICENSE",
 }
 
 
@@ -58,12 +54,6 @@ def _sources(app: Sphinx) -> dict[str, Path]:
     return sources
 
 
-def _local_paths(app: Sphinx) -> list[tuple[str, str]]:
-    """(config name, path) for every asset the configuration loads from _static/."""
-    wanted = [("mathjax_path", app.config.mathjax_path)]
-    return [(name, path) for name, path in wanted if path and "://" not in path]
-
-
 def install_assets(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
@@ -73,17 +63,10 @@ def install_assets(app: Sphinx) -> None:
             "offline_assets: the book's browser assets are not installed; run `npm ci` "
             "in the repository root (or `make book`). Missing:\n  " + "\n  ".join(missing)
         )
-    served = set(_sources(app))
-    for name, path in _local_paths(app):
-        if not path.startswith(VENDOR + "/") or path[len(VENDOR) + 1 :] not in served:
-            raise ExtensionError(
-                f"offline_assets: {name} loads {path!r} from _static/, but "
-                f"tools/offline_assets.py copies no such file into _static/{VENDOR}/"
-            )
     outdir = Path(app.outdir, "_static", VENDOR)
     for dest, src in _sources(app).items():
         _copy(src, outdir / dest)
-    logger.info("offline_assets: MathJax is in %s", outdir)
+    logger.info("offline_assets: MathJax's fonts and %s are in %s", ", ".join(LOCAL_ASSETS), outdir)
 
 
 def _copy(src: Path, dest: Path) -> None:

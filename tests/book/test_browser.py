@@ -4,8 +4,10 @@ For each page (discovered from _build/html, never a fixed list) it checks that
 - no request leaves 127.0.0.1 (each one is aborted and reported) and none fails or
   answers 4xx/5xx;
 - the console shows no error and no uncaught exception;
-- on a page with maths, MathJax has typeset every formula (mjx-container elements)
-  without a TeX error (no mjx-merror), and no raw TeX ($$, \\(, \\[, \\command) is left in the text;
+- on a page with maths, every formula arrives typeset by the build (tools/typeset_maths.py:
+  an mjx-container in every .math element, no TeX error such as mjx-merror), the page
+  loads no MathJax script, MathJax's fonts load, and no raw TeX ($$, \\(, \\[,
+  \\command) is left in the text;
 - every widget (bpkit.widgets' static form) is set up by its page script, drawn, and
   shows its first output; no page holds an ipywidgets view that nothing could run.
 It saves a full-page screenshot to _build/screenshots/<page>.png.
@@ -20,7 +22,7 @@ import pytest
 
 from ._book import HTML, SCREENSHOTS, built_pages, require_build
 
-WAIT_MS = 10_000  # MathJax and the widgets need well under a second here
+WAIT_MS = 10_000  # the widgets and fonts need well under a second here
 VIEW_SCRIPT = 'script[type="application/vnd.jupyter.widget-view+json"]'
 REDIRECT = re.compile(r'<meta http-equiv="refresh" content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
 RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\[A-Za-z]{2,}")
@@ -35,14 +37,29 @@ PROSE_TEXT_JS = """() => {
   return clone.textContent;
 }"""
 
-# MathJax draws a TeX error (an unknown macro, \\tag inside split, ...) as an mjx-merror
-# element holding the message, instead of failing: collect them.
-MATH_ERRORS_JS = """() => Array.from(document.querySelectorAll("mjx-merror"))
+# A TeX error (an unknown macro, \\tag inside split, ...) is drawn as an mjx-merror
+# element holding the message (tools/typeset_maths.mjs fails the build on one first).
+MATH_ERRORS_JS = """() => Array.from(document.querySelectorAll("mjx-merror, [data-mjx-error]"))
   .map((e) => (e.getAttribute("data-mjx-error") || e.textContent || "").trim().slice(0, 120))"""
 
 UNTYPESET_MATH_JS = """() => Array.from(document.querySelectorAll(".math"))
   .filter((e) => !e.querySelector("mjx-container"))
   .map((e) => e.textContent.trim().slice(0, 80))"""
+
+# Scripts of MathJax itself: the maths is typeset at build time, so a page loads none.
+MATHJAX_SCRIPTS_JS = """() => Array.from(document.scripts)
+  .filter((s) => /mathjax|tex-mml|tex-chtml/i.test(s.src) || /window\\.MathJax\\b/.test(s.text))
+  .map((s) => s.src || s.text.slice(0, 80))"""
+
+# The MathJax fonts the page's maths uses (document.fonts holds the @font-face rules of
+# the shared CSS; a face used by the page is loading or loaded once the layout is done).
+MATH_FONTS_JS = """async () => {
+  void document.documentElement.offsetHeight;  // lay out now: the used fonts start loading
+  await document.fonts.ready;
+  return Array.from(document.fonts)
+    .filter((f) => f.family.replace(/"/g, "").startsWith("MJX") && f.status !== "unloaded")
+    .map((f) => ({family: f.family, status: f.status}));
+}"""
 
 # The book's widgets are bpkit.widgets (static HTML, tools/assets/bpkit-widgets.js); an
 # ipywidgets view in a page means a notebook called ipywidgets directly, which no kernel
@@ -132,22 +149,23 @@ def test_page_works_offline(page_path, site_url, browser_context):
 
 
 def _check_maths(page, problems: list[str]) -> None:
+    for script in page.evaluate(MATHJAX_SCRIPTS_JS):
+        problems.append(f"the page loads MathJax ({script!r}): its maths is typeset at build time")
     if page.locator(".math").count() > 0:  # a page with maths
-        try:
-            page.wait_for_function(
-                "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                timeout=WAIT_MS,
-            )
-            page.evaluate("() => MathJax.startup.promise.then(() => true)")
-        except Exception as exc:  # a timeout: MathJax never loaded
-            problems.append(f"the page has maths but MathJax did not start: {str(exc).splitlines()[0]}")
-        else:
-            if page.locator("mjx-container").count() == 0:
-                problems.append("the page has maths but MathJax typeset nothing (no mjx-container)")
-            for tex in page.evaluate(UNTYPESET_MATH_JS):
-                problems.append(f"maths not typeset: {tex!r}")
-            for message in page.evaluate(MATH_ERRORS_JS):
-                problems.append(f"MathJax error in a formula: {message!r}")
+        if page.locator("mjx-container").count() == 0:
+            problems.append("the page has maths but none is typeset (no mjx-container): "
+                            "did tools/typeset_maths.py run?")
+        for tex in page.evaluate(UNTYPESET_MATH_JS):
+            problems.append(f"maths not typeset: {tex!r}")
+        for message in page.evaluate(MATH_ERRORS_JS):
+            problems.append(f"MathJax error in a formula: {message!r}")
+        # A font that fails to load (a 404) is also reported as an HTTP error above.
+        fonts = page.evaluate(MATH_FONTS_JS)
+        if not fonts:
+            problems.append("the page's maths uses no MathJax font (is chtml.css linked?)")
+        for font in fonts:
+            if font["status"] != "loaded":
+                problems.append(f"MathJax font {font['family']} did not load ({font['status']})")
     # On every page: TeX that never became maths (say, a formula without its dollars).
     text = page.evaluate(PROSE_TEXT_JS)
     for match in RAW_TEX.finditer(text):
