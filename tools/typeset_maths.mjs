@@ -41,12 +41,20 @@ const [ROOT, CSS, FONT_URL] = process.argv.slice(2);
 // not red text. A formula that needs another package fails the build, naming the macro.
 const PACKAGES = ['base', 'ams', 'boldsymbol', 'newcommand'];
 
-// Appended to the CSS. MathJax in the browser scaled each formula so that its x-height
+// Appended to the CSS. (1) MathJax in the browser scaled each formula so that its x-height
 // matched the text's (matchFontHeight: font size = the text's ex / 0.442, the TeX fonts'
 // x-height); CSS does the same, as an ex in font-size is the parent font's x-height.
-const PAGE_CSS = `/* typeset_maths: the maths at the text's x-height */
+// (2) Hundreds of typeset formulas (chapter 2 has 555) take the browser about a second to
+// lay out on a 2-core machine, so it lays out only the blocks near the viewport, the rest
+// as they scroll into view (their remembered size then replaces the guess).
+const PAGE_CSS = `/* typeset_maths: the maths at the text's x-height; lay out only what is near the viewport */
 mjx-container[jax="CHTML"] {
   font-size: calc(1ex / 0.442);
+}
+
+.bd-article section > :is(p, div, ul, ol, dl, table, blockquote, figure) {
+  content-visibility: auto;
+  contain-intrinsic-size: auto 150px;
 }
 `;
 

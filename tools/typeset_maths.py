@@ -10,7 +10,10 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
    assistive MathML) using the npm package ``mathjax-full``, and writes the CSS of the
    glyphs used to one shared file, ``_static/offline/mathjax/chtml.css``, that each page
    with maths links. Its fonts are MathJax's woff files, which ``tools/offline_assets.py``
-   copies beside it. A TeX error fails the build, naming the page and the formula.
+   copies beside it. A TeX error fails the build, naming the page and the formula. The
+   same CSS lets the browser lay out only the blocks of a page near the viewport
+   (``content-visibility: auto``): the layout of hundreds of formulas takes about a
+   second on a 2-core machine.
 """
 
 from __future__ import annotations

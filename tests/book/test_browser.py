@@ -51,6 +51,11 @@ MATHJAX_SCRIPTS_JS = """() => Array.from(document.scripts)
   .filter((s) => /mathjax|tex-mml|tex-chtml/i.test(s.src) || /window\\.MathJax\\b/.test(s.text))
   .map((s) => s.src || s.text.slice(0, 80))"""
 
+# The browser may skip laying out blocks far from the viewport (content-visibility in the
+# maths CSS, tools/typeset_maths.mjs): lay out the whole page, so that every font it uses
+# is requested and the full-page screenshot shows everything.
+LAY_OUT_ALL_CSS = "* { content-visibility: visible !important; }"
+
 # The MathJax fonts the page's maths uses (document.fonts holds the @font-face rules of
 # the shared CSS; a face used by the page is loading or loaded once the layout is done).
 MATH_FONTS_JS = """async () => {
@@ -131,6 +136,7 @@ def test_page_works_offline(page_path, site_url, browser_context):
         redirect = REDIRECT.search((HTML / page_path).read_text(encoding="utf-8"))
         if redirect:  # e.g. index.html -> intro.html
             page.wait_for_url(urljoin(url, redirect.group(1)), timeout=WAIT_MS, wait_until="load")
+        page.add_style_tag(content=LAY_OUT_ALL_CSS)
 
         _check_maths(page, problems)
         _check_widgets(page, problems)
