@@ -4,19 +4,32 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
 
 1. checks at start-up that ``npm ci`` has installed the pinned packages of
    ``package.json``/``package-lock.json`` into ``node_modules/`` (a clear error if not);
-2. copies MathJax 3, require.js, the ipywidgets HTML manager (with its font files) and
-   ``tools/assets/widgets-offline-shim.js`` into ``_build/html/_static/offline/`` before
-   the pages are written (so their URLs get Sphinx's ``?v=`` checksums). ``mathjax_path`` and
-   ``nb_ipywidgets_js`` in ``_config.yml`` point there, and any of their local paths
-   that is not copied is an error. The copy goes straight into the output: a source
-   folder named ``_static`` would make Jupyter Book inject every .js file in it into
-   every page;
+2. copies MathJax 3, require.js, the ipywidgets HTML manager (with its font files), Thebe's
+   bundle (without source maps) and ``tools/assets/widgets-offline-shim.js`` into
+   ``_build/html/_static/offline/`` before the pages are written (so their URLs get
+   Sphinx's ``?v=`` checksums). ``mathjax_path`` and ``nb_ipywidgets_js`` in ``_config.yml``
+   point there, and any of their local paths that is not copied is an error. The copy goes
+   straight into the output: a source folder named ``_static`` would make Jupyter Book
+   inject every .js file in it into every page;
 3. drops repeated ``<script>`` entries from a page (sphinx-thebe's inline configuration
-   is added twice on Sphinx 7.4, a "THEBE_JS_URL has already been declared" error).
+   is added twice on Sphinx 7.4, a "THEBE_JS_URL has already been declared" error);
+4. points sphinx-thebe's ``THEBE_JS_URL`` (hard-coded to unpkg.com) at the local copy of
+   Thebe, relative to each page (a configuration it does not recognise is an error), and
+   loads ``tools/assets/thebe-shim.js`` after it, which makes Thebe request a kernel and
+   typeset with the page's MathJax 3 (through ``widgets-offline-shim.js``), not MathJax 2
+   from a CDN.
+
+Thebe: sphinx-thebe 0.3.1 asks for thebe 0.8.2, which the npm registry reachable here does
+not have; ``package.json`` pins 0.9.2, which keeps the ``thebelab.bootstrap``/``on`` API
+that sphinx-thebe's script calls (``thebe-shim.js`` covers the two differences that matter
+here). Its ``lib/`` is a self-contained webpack bundle, so
+``package.json``'s ``overrides`` replace its build-time dependencies with an empty stub
+(``tools/npm-stub``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -42,9 +55,19 @@ NPM_ASSETS = {
     "mathjax/LICENSE": "mathjax/LICENSE",
     "require.js": "requirejs/require.js",
     "html-manager/embed-amd.js": "@jupyter-widgets/html-manager/dist/embed-amd.js",
+    # index.js loads its numbered chunks from its own folder when Thebe is activated.
+    "thebe": "thebe/lib",
 }
+THEBE_JS = "thebe/index.js"  # below _static/offline/
+THEBE_SHIM = "thebe-shim.js"  # gives Thebe widgets-offline-shim.js, in its folder, as MathJax
+NOT_COPIED = (".map", ".d.ts")  # source maps and TypeScript declarations
+# sphinx-thebe's inline configuration script starts with this assignment.
+THEBE_URL_ASSIGNMENT = re.compile(r'const THEBE_JS_URL = "([^"]*)"')
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".eot", ".svg")
-LOCAL_ASSETS = {"widgets-offline-shim.js": HERE / "assets" / "widgets-offline-shim.js"}
+LOCAL_ASSETS = {
+    "widgets-offline-shim.js": HERE / "assets" / "widgets-offline-shim.js",
+    "thebe-shim.js": HERE / "assets" / "thebe-shim.js",
+}
 
 
 def _node_modules(app: Sphinx) -> Path:
@@ -90,7 +113,7 @@ def install_assets(app: Sphinx) -> None:
     outdir = Path(app.outdir, "_static", VENDOR)
     for dest, src in _sources(app).items():
         _copy(src, outdir / dest)
-    logger.info("offline_assets: MathJax, require.js and the widget manager are in %s", outdir)
+    logger.info("offline_assets: MathJax, require.js, the widget manager and Thebe are in %s", outdir)
 
 
 def _copy(src: Path, dest: Path) -> None:
@@ -98,6 +121,8 @@ def _copy(src: Path, dest: Path) -> None:
     if src.is_dir():
         for child in src.iterdir():
             _copy(child, dest / child.name)
+        return
+    if src.name.endswith(NOT_COPIED):
         return
     if dest.exists():
         a, b = src.stat(), dest.stat()
@@ -124,9 +149,34 @@ def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> Non
     scripts[:] = unique
 
 
+def local_thebe(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Replace sphinx-thebe's CDN URL of Thebe by the page-relative URL of the local copy,
+    and load the shim that adapts sphinx-thebe to it after sphinx-thebe's configuration."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    local = context["pathto"](f"_static/{VENDOR}/{THEBE_JS}", 1)
+    for index, script in enumerate(scripts):
+        body = getattr(script, "attributes", {}).get("body") or ""
+        if "THEBE_JS_URL" not in body:
+            continue
+        match = THEBE_URL_ASSIGNMENT.search(body)
+        if match is None:
+            raise ExtensionError(
+                "offline_assets: sphinx-thebe's inline script no longer assigns "
+                f"THEBE_JS_URL as expected, so Thebe would not load locally: {body[:200]!r}"
+            )
+        attributes = dict(script.attributes, body=body.replace(match.group(0), f'const THEBE_JS_URL = "{local}"'))
+        scripts[index] = type(script)(script.filename, priority=script.priority, **attributes)
+        shim = type(script)(f"_static/{VENDOR}/{THEBE_SHIM}", priority=script.priority)
+        scripts.insert(index + 1, shim)
+        return
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("offline_assets_node_modules", "node_modules", "html")
     app.connect("builder-inited", install_assets)
     # After every extension has added its per-page scripts (the default priority is 500).
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", local_thebe, priority=901)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

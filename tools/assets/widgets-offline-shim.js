@@ -10,6 +10,9 @@
  *    MathJax.Hub.Queue(["Typeset", MathJax.Hub, el]), but the book loads MathJax 3,
  *    which has no Hub and replaces window.MathJax when it starts. Keep a Hub whose
  *    Queue calls MathJax 3's typesetPromise on whatever window.MathJax becomes.
+ *    Thebe's output typesetter, also written for MathJax 2, loads this file as its
+ *    "MathJax URL" (see thebe-shim.js) and then calls Hub.Config, Register.StartupHook,
+ *    Configured, Queue and InputJax.TeX.resetEquationNumbers: those are here too.
  */
 (function () {
   "use strict";
@@ -43,6 +46,10 @@
       });
   }
   var hub = {
+    config: {},
+    Config: function () {},
+    Configured: function () {},
+    Register: { StartupHook: function () {} },
     Queue: function () {
       for (var i = 0; i < arguments.length; i++) {
         var job = arguments[i];
@@ -50,17 +57,33 @@
           typeset(job[2]);
         } else if (typeof job === "function") {
           job();
-        }
+        } // ["Require", ...]: MathJax 3 has loaded its TeX extensions already
       }
     },
   };
+  var mathjax2 = {
+    Hub: hub,
+    Ajax: {},
+    InputJax: {
+      TeX: {
+        resetEquationNumbers: function () {
+          if (window.MathJax && window.MathJax.texReset) window.MathJax.texReset();
+        },
+      },
+    },
+  };
   function withHub(value) {
-    if (value && typeof value === "object" && !value.Hub) {
-      try {
-        Object.defineProperty(value, "Hub", { value: hub, enumerable: false, configurable: true });
-      } catch (e) {
-        /* a frozen object: leave it */
-      }
+    if (value && typeof value === "object") {
+      Object.keys(mathjax2).forEach(function (name) {
+        if (name in value) return;
+        try {
+          Object.defineProperty(value, name, {
+            value: mathjax2[name], enumerable: false, configurable: true,
+          });
+        } catch (e) {
+          /* a frozen object: leave it */
+        }
+      });
     }
     return value;
   }
