@@ -15,11 +15,23 @@ Registered in ``_config.yml`` (``sphinx.local_extensions``). It
    (``file://``), Sphinx's search lists its results without fetching page summaries,
    which the browser refuses there;
 4. drops repeated ``<script>`` entries from a page (sphinx-thebe's inline configuration
-   is added twice on Sphinx 7.4, a "THEBE_JS_URL has already been declared" error).
+   is added twice on Sphinx 7.4, a "THEBE_JS_URL has already been declared" error);
+5. copies Thebe's bundle (without source maps) into ``_static/offline/thebe/``, points
+   sphinx-thebe's ``THEBE_JS_URL`` (hard-coded to unpkg.com) at it, relative to each page
+   (a configuration it does not recognise is an error), and loads
+   ``tools/assets/thebe-shim.js`` after it, which makes Thebe request a kernel and gives it
+   ``thebe-mathjax-shim.js`` instead of MathJax 2 from a CDN.
+
+Thebe: sphinx-thebe 0.3.1 asks for thebe 0.8.2, which the npm registry reachable here does
+not have; ``package.json`` pins 0.9.2, which keeps the ``thebelab.bootstrap``/``on`` API
+that sphinx-thebe's script calls (``thebe-shim.js`` covers the differences that matter
+here). Its ``lib/`` is a self-contained webpack bundle, so ``package.json``'s
+``overrides`` replace its build-time dependencies with an empty stub (``tools/npm-stub``).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -30,7 +42,7 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-LOCAL_ASSETS = ("file-protocol.js",)
+LOCAL_ASSETS = ("file-protocol.js", "thebe-shim.js", "thebe-mathjax-shim.js")
 VENDOR = "offline"  # below the output's _static/ (the theme owns _static/vendor/)
 
 MATHJAX_FONTS = "mathjax/woff-v2"  # below _static/offline/; tools/typeset_maths.py
@@ -39,7 +51,14 @@ MATHJAX_FONTS = "mathjax/woff-v2"  # below _static/offline/; tools/typeset_maths
 NPM_ASSETS = {
     MATHJAX_FONTS: "mathjax-full/es5/output/chtml/fonts/woff-v2",
     "mathjax/LICENSE": "mathjax-full/LICENSE",
+    # index.js loads its numbered chunks from its own folder when Thebe is activated.
+    "thebe": "thebe/lib",
 }
+THEBE_JS = "thebe/index.js"  # below _static/offline/
+THEBE_SHIM = "thebe-shim.js"  # gives Thebe thebe-mathjax-shim.js, in its folder, as MathJax
+NOT_COPIED = (".map", ".d.ts")  # source maps and TypeScript declarations
+# sphinx-thebe's inline configuration script starts with this assignment.
+THEBE_URL_ASSIGNMENT = re.compile(r'const THEBE_JS_URL = "([^"]*)"')
 
 
 def _node_modules(app: Sphinx) -> Path:
@@ -66,7 +85,7 @@ def install_assets(app: Sphinx) -> None:
     outdir = Path(app.outdir, "_static", VENDOR)
     for dest, src in _sources(app).items():
         _copy(src, outdir / dest)
-    logger.info("offline_assets: MathJax's fonts and %s are in %s", ", ".join(LOCAL_ASSETS), outdir)
+    logger.info("offline_assets: MathJax's fonts, Thebe and %s are in %s", ", ".join(LOCAL_ASSETS), outdir)
 
 
 def _copy(src: Path, dest: Path) -> None:
@@ -74,6 +93,8 @@ def _copy(src: Path, dest: Path) -> None:
     if src.is_dir():
         for child in src.iterdir():
             _copy(child, dest / child.name)
+        return
+    if src.name.endswith(NOT_COPIED):
         return
     if dest.exists():
         a, b = src.stat(), dest.stat()
@@ -100,10 +121,35 @@ def dedupe_scripts(app: Sphinx, pagename, templatename, context, doctree) -> Non
     scripts[:] = unique
 
 
+def local_thebe(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Replace sphinx-thebe's CDN URL of Thebe by the page-relative URL of the local copy,
+    and load the shim that adapts sphinx-thebe to it after sphinx-thebe's configuration."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    local = context["pathto"](f"_static/{VENDOR}/{THEBE_JS}", 1)
+    for index, script in enumerate(scripts):
+        body = getattr(script, "attributes", {}).get("body") or ""
+        if "THEBE_JS_URL" not in body:
+            continue
+        match = THEBE_URL_ASSIGNMENT.search(body)
+        if match is None:
+            raise ExtensionError(
+                "offline_assets: sphinx-thebe's inline script no longer assigns "
+                f"THEBE_JS_URL as expected, so Thebe would not load locally: {body[:200]!r}"
+            )
+        attributes = dict(script.attributes, body=body.replace(match.group(0), f'const THEBE_JS_URL = "{local}"'))
+        scripts[index] = type(script)(script.filename, priority=script.priority, **attributes)
+        shim = type(script)(f"_static/{VENDOR}/{THEBE_SHIM}", priority=script.priority)
+        scripts.insert(index + 1, shim)
+        return
+
+
 def setup(app: Sphinx) -> dict:
     app.add_config_value("offline_assets_node_modules", "node_modules", "html")
     app.connect("builder-inited", install_assets)
     app.add_js_file(f"{VENDOR}/file-protocol.js")  # after documentation_options.js
     # After every extension has added its per-page scripts (the default priority is 500).
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("html-page-context", local_thebe, priority=901)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
