@@ -52,11 +52,22 @@ def compare(recomputed, printed, tol):
     return DIFFERS, "entries " + ", ".join(str(w) for w in where)
 
 
-def load_printed(path):
+SEED_PRINTED_VALUES = "seed_printed_values.json"  # in bpkit/data/, installed with bpkit
+
+
+def load_printed(path=None):
     """The list of printed entries in a JSON file (keys: problem, quantity,
-    value, optional scale, seed, line, quote)."""
-    with open(path, encoding="utf-8") as fh:
-        entries = json.load(fh)
+    value, optional scale, seed, line, quote). Without ``path``: the numbers that
+    seed 002 prints, shipped with bpkit (``bpkit/data/seed_printed_values.json``), so
+    that chapter 6 runs wherever bpkit is installed (Colab included)."""
+    if path is None:
+        from importlib import resources
+
+        text = resources.files("bpkit").joinpath("data", SEED_PRINTED_VALUES).read_text("utf-8")
+    else:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    entries = json.loads(text)
     for e in entries:
         for key in ("problem", "quantity", "value", "seed", "line"):
             if key not in e:

@@ -1,7 +1,7 @@
 """Binder: requirements.txt installs everything a chapter needs.
 
 A fresh venv gets `pip install -r requirements.txt` (run from the repository root, where
-its `-e .` points) and runs a copy of a chapter, with its data folder, in a kernel of that
+its `-e .` points) and runs a copy of a chapter in a kernel of that
 venv; no cell may raise.
 """
 
@@ -29,7 +29,6 @@ def test_requirements_run_a_chapter(tmp_path):
     chapters = tmp_path / "chapters"
     chapters.mkdir()
     shutil.copy(CHAPTER, chapters)
-    shutil.copytree(ROOT / "chapters" / "data", chapters / "data")
 
     notebook = nbformat.read(chapters / CHAPTER.name, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint(sys.prefix)"))

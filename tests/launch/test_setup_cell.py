@@ -23,8 +23,10 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 COLAB_PACKAGES = ["ipykernel", "numpy", "matplotlib", "ipywidgets"]
 # Prints where bpkit and the notebooks' other imports come from.
 PROBE = """import sys, bpkit, matplotlib, ipywidgets, myst_nb
+from bpkit.errata import load_printed
 print(sys.prefix)
-print(bpkit.__file__)"""
+print(bpkit.__file__)
+print(len(load_printed()))"""
 SOURCE_DEFINED = "print('_source' in dir())"
 
 
@@ -132,7 +134,8 @@ def test_cell_installs_bpkit_into_a_kernel_without_it(tmp_path):
         cwd=work, env=env,
     )
     assert output_text(found).strip() == "None", "bpkit was importable before the setup cell"
-    prefix, bpkit_file = output_text(probe).split()
+    prefix, bpkit_file, printed = output_text(probe).split()
+    assert int(printed) > 0, "chapter 6's printed numbers did not come with bpkit"
     assert Path(prefix) == venv, f"the kernel ran in {prefix}, not in the test's venv"
     assert Path(bpkit_file).is_relative_to(venv), f"bpkit imported from {bpkit_file}, not the venv"
     assert again == [], f"the second run printed: {output_text(again)!r}"
