@@ -69,8 +69,9 @@ def prune(app: Sphinx, exception) -> None:
     stale = [p for p in frames_dir(app).glob("*.png") if p.name not in used]
     for path in stale:
         path.unlink()
+    kept = len(list(frames_dir(app).glob("*.png")))
     logger.info("static_widgets: %d frame images in %s (%d stale removed)",
-                len(used), frames_dir(app), len(stale))
+                kept, frames_dir(app), len(stale))
 
 
 def setup(app: Sphinx) -> dict:

@@ -64,7 +64,8 @@
     }
     return value;
   }
-  var current = withHub(window.MathJax);
+  // No MathJax on the page (the usual case): an object with only the MathJax 2 API.
+  var current = withHub(window.MathJax || {});
   Object.defineProperty(window, "MathJax", {
     configurable: true,
     enumerable: true,
