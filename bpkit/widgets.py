@@ -132,6 +132,10 @@ class Slider:
         """Index of ``value`` in the grid (the static form starts there)."""
         return min(range(len(grid)), key=lambda i: abs(grid[i] - self.value))
 
+    def labels_for(self, grid: Sequence) -> list[str]:
+        """The readout of each grid value."""
+        return [_label(v) for v in grid]
+
     def live(self, name: str):
         import ipywidgets
 
@@ -157,7 +161,6 @@ class Choice:
     value: Any = None
     description: str | None = None
     buttons: bool = False
-    grid_step: None = field(default=None, init=False)
 
     def __post_init__(self):
         pairs = [o if isinstance(o, tuple) and len(o) == 2 else (_label(o), o)
@@ -203,8 +206,9 @@ class Choice:
         return (f'<label class="bpw-control"><span class="bpw-name">{title}</span>'
                 f'<select data-control="{key}" aria-label="{title}">{options}</select></label>')
 
-    def readouts(self) -> list[str]:
-        return self.labels
+    def labels_for(self, grid: Sequence) -> list[str]:
+        """The readout of each grid value (the option labels)."""
+        return list(self.labels)
 
 
 def _is_multiple(a: float, b: float, zero: bool = False) -> bool:
@@ -350,8 +354,8 @@ class Widget:
                 raise ValueError(
                     f"interact: control {name!r} must be a bpkit.widgets Slider or Choice, "
                     f"got {type(control).__name__}")
-        self.every = _coarsen(self.controls, self.max_frames)
-        self.grid = {name: c.grid(self.every[name]) for name, c in self.controls.items()}
+        every = _coarsen(self.controls, self.max_frames)
+        self.grid = {name: c.grid(every[name]) for name, c in self.controls.items()}
 
     @property
     def size(self) -> int:
@@ -466,9 +470,10 @@ def static_html(widget: Widget, max_bytes: int = DEFAULT_MAX_BYTES,
     ``{"img": name, "w": px, "h": px}``; ``frames[i]`` is the output of grid point
     ``i`` (indices in row-major order of the controls).
     """
-    folder = Path(frames_dir or os.environ.get(FRAMES_ENV, "") or ".")
-    if not (frames_dir or os.environ.get(FRAMES_ENV)):
+    folder = frames_dir or os.environ.get(FRAMES_ENV)
+    if not folder:
         raise ValueError(f"static widgets need a folder for their images: set {FRAMES_ENV}")
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     outputs, index_of, frames, total = [], {}, [], 0
     for _, values in _grid_points(widget):
@@ -508,7 +513,7 @@ def _render(widget: Widget, outputs: list, frames: list, total: int) -> str:
     first = frames[_flat(start, names, widget.grid)]
     spec = {
         "controls": [{"name": n, "values": widget.grid[n],
-                      "labels": _labels(widget.controls[n], widget.grid[n])} for n in names],
+                      "labels": widget.controls[n].labels_for(widget.grid[n])} for n in names],
         "start": [start[n] for n in names],
         "outputs": outputs,
         "frames": frames,
@@ -529,12 +534,6 @@ def _render(widget: Widget, outputs: list, frames: list, total: int) -> str:
         f'<p class="bpw-note">{html.escape(note)}</p>'
         f'<script type="application/json" class="bpw-data">{data}</script></div>'
     )
-
-
-def _labels(control, grid) -> list[str]:
-    if isinstance(control, Choice):
-        return control.labels
-    return [_label(v) for v in grid]
 
 
 def _flat(index: dict, names: list, grid: dict) -> int:

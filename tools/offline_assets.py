@@ -88,15 +88,15 @@ def install_assets(app: Sphinx) -> None:
         )
     outdir = Path(app.outdir, "_static", VENDOR)
     for dest, src in _sources(app).items():
-        _copy(src, outdir / dest)
+        copy_asset(src, outdir / dest)
     logger.info("offline_assets: MathJax's fonts, Thebe and %s are in %s", ", ".join(LOCAL_ASSETS), outdir)
 
 
-def _copy(src: Path, dest: Path) -> None:
+def copy_asset(src: Path, dest: Path) -> None:
     """Copy a file or folder, skipping files whose size and mtime already match."""
     if src.is_dir():
         for child in src.iterdir():
-            _copy(child, dest / child.name)
+            copy_asset(child, dest / child.name)
         return
     if src.name.endswith(NOT_COPIED):
         return

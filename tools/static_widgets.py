@@ -24,7 +24,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from offline_assets import _copy
+from offline_assets import copy_asset
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def prepare(app: Sphinx) -> None:
     os.environ["BPKIT_BOOK_ROOT"] = str(Path(app.srcdir).resolve())
     frames_dir(app).mkdir(parents=True, exist_ok=True)
     for name in FILES:
-        _copy(ASSETS / name, Path(app.outdir, "_static", STATIC, name))
+        copy_asset(ASSETS / name, Path(app.outdir, "_static", STATIC, name))
 
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -40,3 +41,16 @@ def built_pages() -> list[str]:
 def require_build() -> None:
     if not (HTML / "index.html").is_file():
         pytest.fail(f"the book is not built ({HTML / 'index.html'} is missing): run `make book`")
+
+
+def only_the_site(site_url: str):
+    """A Playwright route handler: requests to the local server go on, all others are aborted."""
+    host = urlsplit(site_url).netloc
+
+    def route(route):
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            route.abort()
+
+    return route

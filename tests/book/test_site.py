@@ -20,11 +20,11 @@ import html as htmlmod
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin
 
 import pytest
 
-from ._book import BUILD, HTML, ROOT, built_pages, require_build
+from ._book import BUILD, HTML, ROOT, built_pages, only_the_site, require_build
 
 PAGE_BUDGET = 3_000_000  # bytes of a page's own content
 LOAD_BUDGET_MS = 2_000
@@ -110,9 +110,7 @@ def test_page_shows_its_content_within_2_s(page_path, site_url, browser_context)
 
     page.on("response", on_response)
     try:
-        page.route("**/*", lambda route: route.continue_()
-                   if urlsplit(route.request.url).netloc == urlsplit(site_url).netloc
-                   else route.abort())
+        page.route("**/*", only_the_site(site_url))
         page.goto(urljoin(site_url, page_path), wait_until="commit")
         page.wait_for_function(SHOWN_JS, timeout=WAIT_MS, polling="raf")
         shown_ms = page.evaluate("() => performance.now()")

@@ -18,13 +18,13 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from ._book import HTML, ROOT, built_pages, require_build
+from ._book import HTML, ROOT, built_pages, only_the_site, require_build
 
 WAIT_MS = 10_000
 
@@ -118,9 +118,7 @@ def test_every_widget_responds_with_its_functions_output(page_path, site_url, br
     assert notebook.is_file(), f"{page_path}: no notebook {notebook.relative_to(ROOT)}"
     problems: list[str] = []
     page = browser_context.new_page()
-    page.route("**/*", lambda route: route.continue_()
-               if urlsplit(route.request.url).netloc == urlsplit(site_url).netloc
-               else route.abort())
+    page.route("**/*", only_the_site(site_url))
     page.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
     states: list[tuple[int, dict]] = []  # (widget number, recorded state)
     try:
