@@ -19,18 +19,31 @@ LAB_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # A RuntimeWarning (overflow, division by zero, ...) is an error, in pytest and in every
 # kernel that the build, nbval and `make execute` start.
-book test execute: export PYTHONWARNINGS := error::RuntimeWarning
+book check test execute: export PYTHONWARNINGS := error::RuntimeWarning
 
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
-NBVAL := $(PYTEST) --nbval --nbval-current-env --nbval-cell-timeout=300 \
-	--nbval-sanitize-with tests/nbval_sanitize.cfg
+# Seconds one cell may take, wherever a kernel runs: _config.yml's execute.timeout (the
+# build; tools/execute_notebooks.py reads it for `make execute` and the tests; nbval here).
+CELL_TIMEOUT := $(shell sed -n 's/^  timeout: *\([0-9][0-9]*\).*/\1/p' _config.yml)
+# pytest-xdist: the chapters (each whole, in one kernel) and the tests over the cores.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Sphinx readers in the book build: twice the cores, so that its chunks of pages (Sphinx
+# cuts the sorted page list into one chunk a reader) are small and the cores stay busy.
+BOOK_JOBS ?= $(shell echo $$(( 2 * $(JOBS) )))
+XDIST := -n $(JOBS) --dist loadfile
+NBVAL := $(PYTEST) --nbval --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg $(XDIST)
+PHASES := $(BUILD)/phases.tsv
+# `$(call phase,NAME,COMMAND)`: run COMMAND as a timed phase of `make test` (tools/phases.py).
+phase = $(PYTHON) tools/phases.py run $(PHASES) "$(1)" -- $(2)
 
-.PHONY: help venv assets chromium book test lab execute bench clean distclean
+.PHONY: help venv assets chromium book check test lab execute bench clean distclean
 
 help:
 	@echo "make venv      create .venv with bpkit and the book and test extras"
 	@echo "make book      build the book (-W: a warning is an error) into $(HTML)"
-	@echo "make test      the -W build, pytest tests (unit, build, browser) and nbval on chapters/"
+	@echo "make check     bpkit's unit, property and oracle tests (no build, no browser): the quick check"
+	@echo "make test      installs, the -W build, every pytest group and nbval on chapters/, timed"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
 	@echo "make execute   re-execute every chapter notebook in place (after editing one)"
 	@echo "make bench     time bpkit.conv and a dense step against the loops and torch (bench/)"
@@ -67,23 +80,44 @@ chromium:
 	fi
 
 # The whole output goes to $(BUILD)/build.log (command first) and the exit status to
-# $(BUILD)/build.status, which tests/book/test_build.py reads.
+# $(BUILD)/build.status, which tests/book/test_build.py reads. tools/build_book.py is
+# `jupyter-book build` with Sphinx reading (and executing) pages in parallel.
+# Every page is rebuilt (--all) unless the last build succeeded and nothing but pages
+# changed since: Sphinx then re-reads (and re-executes) only the changed pages. A change
+# to bpkit, tools/, the configuration or the installed packages rebuilds every page.
+BOOK_INPUTS := _config.yml _toc.yml pyproject.toml requirements.txt package-lock.json \
+	$(VENV_STAMP) $(NPM_STAMP) $(wildcard bpkit/*.py bpkit/data/* tools/*.py tools/*.mjs tools/assets/*)
 book: venv assets
 	@mkdir -p $(BUILD)
-	@rm -f $(BUILD)/build.status
-	@( echo "+ jupyter-book build . -W --keep-going --all"; \
-	  $(BIN)/jupyter-book build . -W --keep-going --all 2>&1; \
+	@all=--all; \
+	if [ "$$(cat $(BUILD)/build.status 2>/dev/null)" = 0 ] && [ -f $(HTML)/index.html ] && \
+	   [ -z "$$(find $(BOOK_INPUTS) -newer $(BUILD)/build.status 2>/dev/null)" ]; then all=; fi; \
+	rm -f $(BUILD)/build.status; \
+	( echo "+ tools/build_book.py --jobs $(BOOK_JOBS) . -W --keep-going $$all   (jupyter-book build, $(BOOK_JOBS) readers)"; \
+	  $(BIN)/python tools/build_book.py --jobs $(BOOK_JOBS) . -W --keep-going $$all 2>&1; \
 	  echo $$? > $(BUILD)/build.status ) | tee $(BUILD)/build.log
 	@if [ "$$(cat $(BUILD)/build.status)" != 0 ]; then \
 		echo "make book: the -W build failed; see $(BUILD)/build.log" >&2; exit 1; fi
 	@echo "$(CURDIR)/$(HTML)/index.html"
 
-# Every step runs even if an earlier one failed; the exit status is non-zero if any did.
-test: venv assets chromium
-	@status=0; \
-	$(MAKE) --no-print-directory book || status=1; \
-	$(PYTEST) tests || status=1; \
-	$(NBVAL) chapters/ || status=1; \
+# bpkit's unit, property and oracle tests, and the build helpers' own tests: no book
+# build, no browser, no fresh venv. The quick check before `make test`.
+check: venv
+	$(PYTEST) $(XDIST) tests/unit tests/tools
+
+# Every phase runs even if an earlier one failed; the exit status is non-zero if any did.
+# At the end, the time of each phase (tools/phases.py; also in $(PHASES)).
+test:
+	@mkdir -p $(BUILD); rm -f $(PHASES); status=0; \
+	$(call phase,install: venv npm chromium,$(MAKE) --no-print-directory venv assets chromium) || status=1; \
+	if [ $$status = 0 ]; then \
+	$(call phase,book build,$(MAKE) --no-print-directory book) || status=1; \
+	$(call phase,pytest tests/unit tests/tools,$(PYTEST) $(XDIST) tests/unit tests/tools) || status=1; \
+	$(call phase,pytest tests/book,$(PYTEST) -n $(JOBS) --dist load tests/book) || status=1; \
+	$(call phase,pytest tests/launch,$(PYTEST) -n $(JOBS) --dist load tests/launch) || status=1; \
+	$(call phase,nbval chapters/,$(NBVAL) chapters/) || status=1; \
+	fi; \
+	$(PYTHON) tools/phases.py report $(PHASES); \
 	if [ $$status = 0 ]; then echo "make test: all passed"; \
 	else echo "make test: FAILED (see above)" >&2; fi; \
 	exit $$status

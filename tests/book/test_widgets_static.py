@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from execute_notebooks import run_notebook
 
 from ._book import HTML, ROOT, built_pages, only_the_site, require_build
 
@@ -101,9 +101,7 @@ def _kernel_frames(notebook: Path, requests: list[tuple[int, dict]]) -> list[dic
     nb.cells.append(nbformat.v4.new_code_cell(code))
     env_before = os.environ.pop("BPKIT_WIDGETS", None)  # the live form, as a reader runs it
     try:
-        client = NotebookClient(nb, kernel_name="python3", timeout=300,
-                                resources={"metadata": {"path": str(notebook.parent)}})
-        client.execute()
+        run_notebook(nb, notebook)  # the cell timeout of _config.yml; a timeout names the cell
     finally:
         if env_before is not None:
             os.environ["BPKIT_WIDGETS"] = env_before

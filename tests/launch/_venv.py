@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
+from execute_notebooks import run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 PIP_TIMEOUT = 600  # seconds for one pip install (cold cache)
@@ -68,10 +68,8 @@ def execute(python: Path, notebook, cwd: Path, env: dict[str, str] | None = None
         km = KernelManager(
             kernel_name=name, kernel_spec_manager=KernelSpecManager(kernel_dirs=[spec_dir])
         )
-        try:
-            NotebookClient(
-                notebook, km=km, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(cwd)}}
-            ).execute()
+        try:  # a cell that times out raises NotebookTimeout, naming the cell
+            run_notebook(notebook, Path(cwd) / "launch-test.ipynb", CELL_TIMEOUT, km=km)
         finally:  # nbclient leaves running a kernel whose manager it was given
             if km.has_kernel:
                 km.shutdown_kernel(now=True)
