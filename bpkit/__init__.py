@@ -1,11 +1,17 @@
 """bpkit: backpropagation, derived and checked. The numpy package behind the open course.
 
-Notation (seed 004): z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l), E = g(a^L, t); W^l is (n_l, n_{l-1});
+Notation (note E): z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l), E = g(a^L, t); W^l is (n_l, n_{l-1});
 one sample is a column vector (n,) or (n, 1); a batch is column layout (n, N), samples as columns.
 
-Input rules, everywhere: integer and bool arrays are converted to float64 exactly (never truncated);
-NaN/inf inputs raise ValueError; shapes must fit exactly (ValueError naming expected and actual shapes,
-never a numpy broadcast of (n,) against (n, 1)).
+Input rules, everywhere (bpkit/_checks.py): a call returns the right answer or raises bpkit's own
+ValueError or TypeError naming the function or layer, the argument, what was expected and what was given.
+Integer and bool arrays are converted to float64 exactly (never truncated); NaN/inf inputs raise
+ValueError; shapes must fit exactly (ValueError naming expected and actual shapes, never a numpy
+broadcast of (n,) against (n, 1)). Every size must be at least 1: an empty batch (N = 0), zero
+features, classes, channels or filters, a zero-size image or kernel raise ValueError. Sizes, strides,
+paddings, counts and steps are Python or numpy integers (bool, float and str raise TypeError); numeric
+parameters (lr, eps, tol, floor) are finite numbers in range; results stay finite and correct up to the
+largest float, or a ValueError says that the exact result does not fit.
 """
 
 from .activations import (

@@ -1,11 +1,11 @@
-"""Batched backpropagation in the two layouts of seed 004, section 4 (chapter 4 of the course).
+"""Batched backpropagation in the two layouts of note E, section 4 (chapter 4 of the course).
 
 Column layout (the book's, and every other bpkit module's): a batch of N samples is a matrix with one
 sample per column, A^l of shape (n_l, N); W^l is (n_l, n_{l-1}) and
 
     Z^l = W^l A^{l-1} + b^l 1^T,   dW^l = Delta^l (A^{l-1})^T,   db^l = row_sum(Delta^l) = Delta^l 1.
 
-Row layout (seed 004, sec. 4.2): one sample per row, every matrix transposed. The batch is
+Row layout (note E, sec. 4.2): one sample per row, every matrix transposed. The batch is
 X_r = (A^0)^T of shape (N, n_0), the weights are stored as V^l = (W^l)^T of shape (n_{l-1}, n_l), and
 
     Z_r^l = A_r^{l-1} V^l + 1 (b^l)^T,   dV^l = (A_r^{l-1})^T Delta_r^l,   db^l = column_sum(Delta_r^l),
@@ -15,20 +15,38 @@ Each row-layout array is the transpose of its column-layout twin (Z_r = Z^T, dV 
 gradient is the same vector (n_l,) in both.
 
 Softmax normalises over the features of each sample: axis 0 in column layout, axis 1 in row layout.
-Its batched backward step (seed 004, sec. 4.3) is one numpy line per layout:
+Its batched backward step (note E, sec. 4.3) is one numpy line per layout:
 
     columns: S * (G - np.sum(S * G, axis=0))
     rows:    S * (G - np.sum(S * G, axis=1, keepdims=True))
 
 Shapes must fit exactly; a mismatch raises ValueError naming the expected and the actual shape.
+Every size must be at least 1 (an empty batch is refused); softmax needs at least 2 classes, and S
+given to the softmax backward steps must be a softmax output (entries in [0, 1], each sample summing
+to 1). A result too large for a float raises ValueError naming the arguments.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape, check_shape, format_shape
-from .activations import Softmax, get_activation
+from ._checks import (
+    as_float_array,
+    check_choice,
+    check_finite_result,
+    check_matches,
+    check_instance,
+    check_int,
+    check_int_list,
+    check_list,
+    check_same_shape,
+    check_shape,
+    describe,
+    format_shape,
+    quiet,
+    safe_sum,
+)
+from .activations import Softmax, _check_classes, _softmax_vjp, check_softmax_output, get_activation
 from .network import Gradients, Network
 
 __all__ = [
@@ -56,52 +74,66 @@ def _matrix(M, name: str, where: str) -> np.ndarray:
 
 
 def row_sum(M) -> np.ndarray:
-    """row_sum(M) = M 1: the sum of each row, shape (m,) for M of shape (m, N) (seed 004, sec. 4.1).
+    """row_sum(M) = M 1: the sum of each row, shape (m,) for M of shape (m, N) (note E, sec. 4.1).
 
     In column layout the bias gradient is db^l = row_sum(Delta^l): the sum of delta^l over the N samples.
     """
-    return np.sum(_matrix(M, "M", "row_sum"), axis=1)
+    M = _matrix(M, "M", "row_sum")
+    total = safe_sum(M, axis=1)
+    return check_finite_result(total, "row_sum", "the row sums", "M")
 
 
 def column_sum(M) -> np.ndarray:
-    """column_sum(M) = M^T 1: the sum of each column, shape (m,) for M of shape (N, m) (seed 004, sec. 4.2).
+    """column_sum(M) = M^T 1: the sum of each column, shape (m,) for M of shape (N, m) (note E, sec. 4.2).
 
     In row layout the bias gradient is db^l = column_sum(Delta_r^l): again the sum over the N samples.
     """
-    return np.sum(_matrix(M, "M", "column_sum"), axis=0)
+    M = _matrix(M, "M", "column_sum")
+    total = safe_sum(M, axis=0)
+    return check_finite_result(total, "column_sum", "the column sums", "M")
 
 
-def _softmax_pair(S, G, where: str):
+def _softmax_pair(S, G, where: str, axis: int):
     S = _matrix(S, "S", where)
     G = as_float_array(G, "G", where)
     check_same_shape(G, S, ("G", "S"), where)
+    check_softmax_output(S, "S", where, axis)
     return S, G
 
 
 def softmax_rows(Z) -> np.ndarray:
-    """Softmax of each row of Z (N, n) (row layout, one sample per row): the transpose of softmax over axis 0."""
+    """Softmax of each row of Z (N, n) (row layout, one sample per row): the transpose of softmax over axis 0.
+
+    n >= 2 classes (Z of shape (N, 1) is almost always a column-layout batch: ValueError).
+    """
     Z = _matrix(Z, "Z", "softmax_rows")
-    e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
+    _check_classes(Z, "Z", "softmax_rows", 1)
+    with quiet():  # Z - max below the float range is -inf, and exp(-inf) = 0 is right
+        e = np.exp(Z - np.max(Z, axis=1, keepdims=True))
     return e / np.sum(e, axis=1, keepdims=True)
 
 
 def softmax_backward_columns(S, G) -> np.ndarray:
-    """dE/dZ from S = softmax(Z) and G = dE/dS, column layout (S, G of shape (n, N)), seed 004 sec. 4.3:
+    """dE/dZ from S = softmax(Z) and G = dE/dS, column layout (S, G of shape (n, N)), note E sec. 4.3:
 
     dE/dZ = S * (G - 1 column_sum(S * G)): column i is J(z_i)^T g_i with J = diag(s) - s s^T (eq. 3.5).
+    S must be a softmax output: entries in [0, 1], every column summing to 1 (ValueError otherwise).
     """
-    S, G = _softmax_pair(S, G, "softmax_backward_columns")
-    return S * (G - np.sum(S * G, axis=0))
+    where = "softmax_backward_columns"
+    S, G = _softmax_pair(S, G, where, 0)
+    return _softmax_vjp(S, G, 0, where, "G")
 
 
 def softmax_backward_rows(S, G) -> np.ndarray:
-    """dE/dZ from S = softmax(Z) and G = dE/dS, row layout (S, G of shape (N, n)), seed 004 sec. 4.3:
+    """dE/dZ from S = softmax(Z) and G = dE/dS, row layout (S, G of shape (N, n)), note E sec. 4.3:
 
     dE/dZ = S * (G - row_sum(S * G) 1^T): row i is (J(z_i)^T g_i)^T. keepdims=True makes the (N, 1) sums
     broadcast along each row; without it numpy would pair them with the columns (or fail).
+    S must be a softmax output: entries in [0, 1], every row summing to 1 (ValueError otherwise).
     """
-    S, G = _softmax_pair(S, G, "softmax_backward_rows")
-    return S * (G - np.sum(S * G, axis=1, keepdims=True))
+    where = "softmax_backward_rows"
+    S, G = _softmax_pair(S, G, where, 1)
+    return _softmax_vjp(S, G, 1, where, "G")
 
 
 def _dense_rows_xv(X, V, where):
@@ -116,7 +148,7 @@ def _dense_rows_xv(X, V, where):
 
 
 def dense_forward_rows(X, V, b, activation="identity"):
-    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (seed 004, sec. 4.2). Returns (Z, A).
+    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (note E, sec. 4.2). Returns (Z, A).
 
     X: (N, n_in), one sample per row; V = W^T: (n_in, n_out); b: (n_out,). Z and A: (N, n_out).
     Softmax is taken over each row; elementwise activations do not care about the layout.
@@ -125,8 +157,10 @@ def dense_forward_rows(X, V, b, activation="identity"):
     X, V = _dense_rows_xv(X, V, where)
     b = as_float_array(b, "b", where)
     check_shape(b, (V.shape[1],), "b", where, "(n_out,)")
-    f = get_activation(activation)
-    Z = X @ V + b
+    f = get_activation(activation, where)
+    with quiet():
+        Z = X @ V + b
+    check_finite_result(Z, where, "Z = X V + 1 b^T", "X, V and b")
     A = softmax_rows(Z) if isinstance(f, Softmax) else f.value(Z.T).T
     return Z, A
 
@@ -143,22 +177,35 @@ def dense_backward_rows(X, V, Z, A, grad_A, activation="identity"):
     Z, A, grad_A = (as_float_array(M, name, where) for M, name in ((Z, "Z"), (A, "A"), (grad_A, "grad_A")))
     for M, name in ((Z, "Z"), (A, "A"), (grad_A, "grad_A")):
         check_shape(M, shape, name, where, "(N, n_out)")
-    f = get_activation(activation)
+    f = get_activation(activation, where)
     if isinstance(f, Softmax):
-        Delta = softmax_backward_rows(A, grad_A)
+        check_softmax_output(A, "A", where, 1)
+        _check_is_softmax_of(A, softmax_rows(Z), where)
+        Delta = _softmax_vjp(A, grad_A, 1, where, "grad_A")
     else:
         Delta = f.backward(Z.T, A.T, grad_A.T).T
-    return Delta, X.T @ Delta, column_sum(Delta), Delta @ V.T
+    with quiet():
+        dV, db, grad_X = X.T @ Delta, np.sum(Delta, axis=0), Delta @ V.T
+    check_finite_result(dV, where, "dV = X^T Delta", "X and grad_A")
+    check_finite_result(db, where, "db = column_sum(Delta)", "grad_A")
+    check_finite_result(grad_X, where, "dE/dX = Delta V^T", "V and grad_A")
+    return Delta, dV, db, grad_X
+
+
+def _check_is_softmax_of(A: np.ndarray, S: np.ndarray, where: str) -> None:
+    """A must be S = softmax_rows(Z): A from other logits would silently give a wrong gradient."""
+    check_matches(A, S, "A", "softmax_rows(Z)", where, "A must be the forward output for this Z")
 
 
 def network_gradients_rows(net: Network, X, T) -> Gradients:
-    """Backpropagation through net's layers in row layout, with V^l = (W^l)^T (seed 004, sec. 4.2).
+    """Backpropagation through net's layers in row layout, with V^l = (W^l)^T (note E, sec. 4.2).
 
     X: (N, n_0) and T: (N, n_L), one sample per row. Returns Gradients in row layout:
     deltas[l-1] = Delta_r^l (N, n_l), dW[l-1] = dE/dV^l = (dE/dW^l)^T (n_{l-1}, n_l), db[l-1] (n_l,).
     The loss is net.loss in the same reduction (a fused output layer gives Delta_r^L = (S - T)/scale).
     """
     where = "network_gradients_rows"
+    check_instance(net, Network, "net", where, "a bpkit Network")
     X = _matrix(X, "X", where)
     n0, nL = net.layers[0].n_in, net.layers[-1].n_out
     check_shape(X, (X.shape[0], n0), "X", where, f"(N, n_0) with n_0 = {n0}")
@@ -172,12 +219,21 @@ def network_gradients_rows(net: Network, X, T) -> Gradients:
         acts.append(A)
     deltas, dVs, dbs = [None] * len(Vs), [None] * len(Vs), [None] * len(Vs)
     if net.fused is not None:  # softmax + CCE or sigmoid + BCE: Delta^L from the logits
-        grad = net.fused(Zs[-1].T, T.T, net.loss.reduction)[1].T
+        try:
+            grad = net.fused(Zs[-1].T, T.T, net.loss.reduction)[1].T
+        except ValueError as err:  # the message speaks of t = T^T: name the user's T
+            raise ValueError(f"{where}: T (shape {format_shape(T.shape)}, used as t = T^T): {err}") from None
         deltas[-1] = grad
-        dVs[-1], dbs[-1], grad = acts[-2].T @ grad, column_sum(grad), grad @ Vs[-1].T
+        with quiet():
+            dVs[-1], dbs[-1], grad = acts[-2].T @ grad, np.sum(grad, axis=0), grad @ Vs[-1].T
+        check_finite_result(dVs[-1], where, f"dV^{len(Vs)}", "X and T")
+        check_finite_result(grad, where, f"dE/dA^{len(Vs) - 1}", "X and T")
         start = len(Vs) - 2
     else:
-        grad = net.loss.gradient(acts[-1].T, T.T).T  # losses sum over entries; 'mean' divides by N
+        try:
+            grad = net.loss.gradient(acts[-1].T, T.T).T  # losses sum over entries; 'mean' divides by N
+        except ValueError as err:  # the message speaks of t = T^T: name the user's T
+            raise ValueError(f"{where}: T (shape {format_shape(T.shape)}, used as t = T^T): {err}") from None
         start = len(Vs) - 1
     for l in range(start, -1, -1):
         deltas[l], dVs[l], dbs[l], grad = dense_backward_rows(
@@ -194,6 +250,7 @@ def loop_gradients(net: Network, X, T) -> Gradients:
     loss is divided by 1, so the sums are divided by N at the end. Equal to net.gradients(X, T).
     """
     where = "loop_gradients"
+    check_instance(net, Network, "net", where, "a bpkit Network")
     X, T = _matrix(X, "X", where), _matrix(T, "T", where)
     if X.shape[1] != T.shape[1]:
         raise ValueError(
@@ -201,19 +258,33 @@ def loop_gradients(net: Network, X, T) -> Gradients:
             "they must have the same number N of columns (samples)"
         )
     N = X.shape[1]
+    n0, nL = net.layers[0].n_in, net.layers[-1].n_out
+    check_shape(X, (n0, N), "X", where, f"(n_0, N) with n_0 = {n0} network inputs")
+    check_shape(T, (nL, N), "T", where, f"(n_L, N) with n_L = {nL} network outputs")
     dW = [np.zeros_like(layer.W) for layer in net.layers]
     db = [np.zeros_like(layer.b) for layer in net.layers]
     deltas = [np.zeros((layer.n_out, N)) for layer in net.layers]
-    for n in range(N):
-        g = net.gradients(X[:, n : n + 1], T[:, n : n + 1])
-        for l in range(len(net.layers)):
-            dW[l] += g.dW[l]
-            db[l] += g.db[l]
-            deltas[l][:, n] = g.deltas[l][:, 0]
-    scale = N if net.loss.reduction == "mean" else 1
-    return Gradients(
-        deltas=[d / scale for d in deltas], dW=[w / scale for w in dW], db=[b / scale for b in db]
-    )
+    with quiet():
+        for n in range(N):
+            try:
+                g = net.gradients(X[:, n : n + 1], T[:, n : n + 1])
+            except ValueError as err:  # name the user's arrays and the sample, not the per-sample t
+                raise ValueError(
+                    f"{where}: sample {n} (column {n} of X, shape {format_shape(X.shape)}, and of T, shape "
+                    f"{format_shape(T.shape)}): {err}"
+                ) from None
+            for l in range(len(net.layers)):
+                dW[l] += g.dW[l]
+                db[l] += g.db[l]
+                deltas[l][:, n] = g.deltas[l][:, 0]
+        scale = N if net.loss.reduction == "mean" else 1
+        out = Gradients(
+            deltas=[d / scale for d in deltas], dW=[w / scale for w in dW], db=[b / scale for b in db]
+        )
+    for l in range(len(net.layers)):
+        check_finite_result(out.dW[l], where, f"the sum of dW^{l + 1} over the samples", "X and T")
+        check_finite_result(out.db[l], where, f"the sum of db^{l + 1} over the samples", "X and T")
+    return out
 
 
 def shape_table(sizes, N: int, layout: str = "columns") -> list:
@@ -224,13 +295,10 @@ def shape_table(sizes, N: int, layout: str = "columns") -> list:
     pass X, then W^l (V^l), b^l, Z^l, A^l for l = 1..L; the backward pass Delta^l, dW^l (dV^l), db^l
     for l = L..1. Names: 'X = A^0', 'W^1', 'b^1', 'Z^1', 'A^1', ..., 'Delta^L', 'dW^L', 'db^L', ...
     """
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"shape_table: sizes must be [n_0, ..., n_L] with L >= 1, all >= 1, but is {sizes!r}")
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"shape_table: N must be a positive integer but is {N!r}")
-    if layout not in LAYOUTS:
-        raise ValueError(f"shape_table: layout must be 'columns' or 'rows' but is {layout!r}")
+    where = "shape_table"
+    sizes = check_int_list(sizes, "sizes", where, "[n_0, ..., n_L] with L >= 1", min_len=2)
+    N = check_int(N, "N", where)
+    layout = check_choice(layout, "layout", where, LAYOUTS)
 
     def data(n):
         return (n, N) if layout == "columns" else (N, n)
@@ -251,7 +319,24 @@ def shape_table(sizes, N: int, layout: str = "columns") -> list:
     return rows
 
 
+def check_shape_rows(rows, where: str) -> list:
+    """rows as shape_table returns them: a non-empty list of (name, shape, role) with a str name, a shape
+    of positive integers and the role 'forward' or 'backward'."""
+    what = "a non-empty list of (name, shape, role) rows as shape_table returns"
+    rows = check_list(rows, "rows", where, what, min_len=1)
+    for i, row in enumerate(rows):
+        if not isinstance(row, (tuple, list)) or len(row) != 3:
+            raise TypeError(f"{where}: rows[{i}] must be a (name, shape, role) triple but is {describe(row)}")
+        name, shape, role = row
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: rows[{i}] has the name {describe(name)}, not a str")
+        check_int_list(shape, f"rows[{i}] shape", where, "a shape (n,) or (m, n)", min_len=1)
+        check_choice(role, f"rows[{i}] role", where, ("forward", "backward"))
+    return rows
+
+
 def format_shape_table(rows) -> str:
     """shape_table's rows as aligned text, one array per line: 'Z^1      (4, 8)    forward'."""
+    rows = check_shape_rows(rows, "format_shape_table")
     width = max(len(name) for name, _, _ in rows) + 2
     return "\n".join(f"{name:<{width}}{format_shape(shape):<12}{role}" for name, shape, role in rows)

@@ -43,8 +43,17 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._checks import as_float_array, check_shape, format_shape
-from .conv_reference import _check_int, _conv_backward_inputs, _conv_inputs, _conv_output_size, _pad
+from ._checks import (
+    as_float_array,
+    check_finite_result,
+    check_int,
+    check_list,
+    check_rng,
+    check_shape,
+    format_shape,
+    quiet,
+)
+from .conv_reference import _conv_backward_inputs, _conv_grads_checked, _conv_inputs, _conv_output_size, _pad
 
 __all__ = [
     "conv2d_forward",
@@ -81,7 +90,7 @@ def get_num_threads() -> int:
 def set_num_threads(n) -> None:
     """Use n threads (n >= 1) for the pieces of a batch; 1 runs everything in the calling thread."""
     global _num_threads, _pool
-    n = _check_int(n, "n", "set_num_threads", 1)
+    n = check_int(n, "n", "set_num_threads", 1)
     with _pool_lock:
         if _pool is not None and n != _num_threads:
             _pool.shutdown(wait=True)
@@ -131,9 +140,10 @@ def _add_patches(dxpad: np.ndarray, dpatches: np.ndarray, stride: int) -> None:
     """
     KH, KW, OH, OW = dpatches.shape[2:]
     s = stride
-    for u in range(KH):
-        for v in range(KW):
-            dxpad[:, :, u : u + s * (OH - 1) + 1 : s, v : v + s * (OW - 1) + 1 : s] += dpatches[:, :, u, v]
+    with quiet():  # a sum too large for a float becomes inf; the callers check their results
+        for u in range(KH):
+            for v in range(KW):
+                dxpad[:, :, u : u + s * (OH - 1) + 1 : s, v : v + s * (OW - 1) + 1 : s] += dpatches[:, :, u, v]
 
 
 def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
@@ -147,8 +157,8 @@ def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
     x = as_float_array(x, "x", where)
     if x.ndim != 4:
         raise ValueError(f"{where}: x has shape {format_shape(x.shape)} but expected 4 axes (N, C, H, W)")
-    KH, KW = _check_int(KH, "KH", where, 1), _check_int(KW, "KW", where, 1)
-    s, p = _check_int(stride, "stride", where, 1), _check_int(padding, "padding", where, 0)
+    KH, KW = check_int(KH, "KH", where, 1), check_int(KW, "KW", where, 1)
+    s, p = check_int(stride, "stride", where, 1), check_int(padding, "padding", where, 0)
     OH, OW = _conv_output_size(x.shape, KH, KW, s, p, where)
     N, C = x.shape[:2]
     cols = np.empty((C, KH, KW, N, OH, OW), dtype=x.dtype)
@@ -164,17 +174,19 @@ def col2im(cols, x_shape, KH, KW, stride=1, padding=0) -> np.ndarray:
     """
     where = "col2im"
     cols = as_float_array(cols, "cols", where)
-    x_shape = tuple(int(d) for d in x_shape)
+    x_shape = check_list(x_shape, "x_shape", where, "a shape (N, C, H, W) of 4 positive integers")
     if len(x_shape) != 4:
         raise ValueError(f"{where}: x_shape {format_shape(x_shape)} must have 4 entries (N, C, H, W)")
-    KH, KW = _check_int(KH, "KH", where, 1), _check_int(KW, "KW", where, 1)
-    s, p = _check_int(stride, "stride", where, 1), _check_int(padding, "padding", where, 0)
+    x_shape = tuple(check_int(d, f"x_shape[{i}]", where, 1) for i, d in enumerate(x_shape))
+    KH, KW = check_int(KH, "KH", where, 1), check_int(KW, "KW", where, 1)
+    s, p = check_int(stride, "stride", where, 1), check_int(padding, "padding", where, 0)
     N, C, H, W = x_shape
     OH, OW = _conv_output_size(x_shape, KH, KW, s, p, where)
     check_shape(cols, (C * KH * KW, N * OH * OW), "cols", where, "(C*KH*KW, N*OH*OW)")
     dxpad = np.zeros((N, C, H + 2 * p, W + 2 * p), dtype=cols.dtype)
     _add_patches(dxpad, cols.reshape(C, KH, KW, N, OH, OW).transpose(3, 0, 1, 2, 4, 5), s)
-    return np.ascontiguousarray(dxpad[:, :, p : p + H, p : p + W])
+    dx = np.ascontiguousarray(dxpad[:, :, p : p + H, p : p + W])
+    return check_finite_result(dx, where, "dx (overlapping patches add up)", "cols")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,12 +219,13 @@ def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
-        o = out3[lo:hi]
-        np.matmul(W2, _copy_cols(patches, lo, hi, L), out=o)
-        o += bias
+        with quiet():  # per thread (errstate is thread-local); an overflow is reported below
+            o = out3[lo:hi]
+            np.matmul(W2, _copy_cols(patches, lo, hi, L), out=o)
+            o += bias
 
     _map_chunks(work, N)
-    return out
+    return check_finite_result(out, "conv2d_forward", "the output", "x, Wk and b")
 
 
 def conv2d_backward(dout, x, Wk, stride=1, padding=0):
@@ -235,25 +248,27 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
     patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
-        d = d3[lo:hi]
-        cols = _copy_cols(patches, lo, hi, L)
-        dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, K)
-        db_part = d.sum(axis=(0, 2))
-        dcols = np.matmul(W2t, d, out=cols)  # (n, K, L): reuses the patch buffer
-        if p == 0:
-            dxpad = dx[lo:hi]
-            dxpad.fill(0)
-        else:
-            dxpad = np.zeros((hi - lo, C, H + 2 * p, W + 2 * p), dtype=dtype)
-        _add_patches(dxpad, dcols.reshape(hi - lo, C, KH, KW, OH, OW), s)
-        if p:
-            dx[lo:hi] = dxpad[:, :, p : p + H, p : p + W]
+        with quiet():  # per thread (errstate is thread-local); overflows are reported below
+            d = d3[lo:hi]
+            cols = _copy_cols(patches, lo, hi, L)
+            dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, K)
+            db_part = d.sum(axis=(0, 2))
+            dcols = np.matmul(W2t, d, out=cols)  # (n, K, L): reuses the patch buffer
+            if p == 0:
+                dxpad = dx[lo:hi]
+                dxpad.fill(0)
+            else:
+                dxpad = np.zeros((hi - lo, C, H + 2 * p, W + 2 * p), dtype=dtype)
+            _add_patches(dxpad, dcols.reshape(hi - lo, C, KH, KW, OH, OW), s)
+            if p:
+                dx[lo:hi] = dxpad[:, :, p : p + H, p : p + W]
         return dW_part, db_part
 
     parts = _map_chunks(work, N)
-    dWk = sum(part[0] for part in parts).reshape(Wk.shape)
-    db = sum(part[1] for part in parts)
-    return dx, dWk, db
+    with quiet():
+        dWk = sum(part[0] for part in parts).reshape(Wk.shape)
+        db = sum(part[1] for part in parts)
+    return _conv_grads_checked(dx, dWk, db, "conv2d_backward")
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,20 +289,20 @@ class Conv2D:
     def __init__(self, C_in, C_out, kernel_size, stride=1, padding=0, Wk=None, b=None, rng=None, name=None):
         self.name = "conv2d" if name is None else str(name)
         where = f"Conv2D layer '{self.name}'"
-        self.C_in = _check_int(C_in, "C_in", where, 1)
-        self.C_out = _check_int(C_out, "C_out", where, 1)
+        self.C_in = check_int(C_in, "C_in", where, 1)
+        self.C_out = check_int(C_out, "C_out", where, 1)
         if isinstance(kernel_size, (tuple, list)):
             if len(kernel_size) != 2:
                 raise ValueError(f"{where}: kernel_size must be an int or a pair (KH, KW) but is {kernel_size!r}")
-            KH, KW = (_check_int(k, "kernel_size", where, 1) for k in kernel_size)
+            KH, KW = (check_int(k, f"kernel_size[{i}]", where, 1) for i, k in enumerate(kernel_size))
         else:
-            KH = KW = _check_int(kernel_size, "kernel_size", where, 1)
+            KH = KW = check_int(kernel_size, "kernel_size", where, 1)
         self.kernel_size = (KH, KW)
-        self.stride = _check_int(stride, "stride", where, 1)
-        self.padding = _check_int(padding, "padding", where, 0)
+        self.stride = check_int(stride, "stride", where, 1)
+        self.padding = check_int(padding, "padding", where, 0)
         shape = (self.C_out, self.C_in, KH, KW)
+        rng = check_rng(rng, "rng", where)
         if Wk is None:
-            rng = np.random.default_rng(0 if rng is None else rng)
             Wk = rng.normal(0.0, np.sqrt(1.0 / (self.C_in * KH * KW)), size=shape)
         Wk = np.array(as_float_array(Wk, "Wk", self._where()))
         check_shape(Wk, shape, "Wk", self._where(), "(C_out, C_in, KH, KW)")

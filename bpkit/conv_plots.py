@@ -1,6 +1,6 @@
 """Which numbers a convolution connects, as index sets and as pictures (chapter 5's widgets).
 
-One channel, one filter, as in seed 001's example: x is (H, W), the kernel Wk is (KH, KW), the net
+One channel, one filter, as in note B's example: x is (H, W), the kernel Wk is (KH, KW), the net
 input z is (OH, OW) with OH = (H + 2p - KH) // s + 1, OW likewise, and (indices from 0, as in numpy)
 
     z[i, j] = sum_{u,v} Wk[u, v] * xpad[i*s + u, j*s + v],   xpad = x with p zeros on every side.
@@ -16,7 +16,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, format_shape
+from ._checks import (
+    as_float_array,
+    check_axes,
+    check_coordinates,
+    check_finite_result,
+    check_format,
+    check_int,
+    check_list,
+    describe,
+    format_shape,
+    quiet,
+)
 from .conv_reference import _conv_output_size
 
 __all__ = [
@@ -34,22 +45,19 @@ PARTNER = "#9ecae1"  # the cells they are paired with
 PAD = "#e6e6e6"  # padding zeros
 
 
-def _nonneg_int(value, name: str, where: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an integer >= {minimum} but is {value!r}")
-    return int(value)
-
-
 def conv_output_shape(H, W, KH, KW, stride=1, padding=0) -> tuple[int, int]:
     """(OH, OW) = ((H + 2p - KH) // s + 1, (W + 2p - KW) // s + 1).
 
-    ValueError if a size is not a positive integer, the stride is < 1, the padding < 0, or the
-    kernel (KH, KW) is larger than the padded input (H + 2p, W + 2p).
+    ValueError if a size is < 1, the stride is < 1, the padding < 0, or the kernel (KH, KW) is larger
+    than the padded input (H + 2p, W + 2p); TypeError if one is not an integer (bool, float, str).
     """
-    where = "conv_output_shape"
-    H, W, KH, KW = (_nonneg_int(v, n, where, 1) for v, n in zip((H, W, KH, KW), "H W KH KW".split()))
-    s = _nonneg_int(stride, "stride", where, 1)
-    p = _nonneg_int(padding, "padding", where, 0)
+    return _output_shape(H, W, KH, KW, stride, padding, "conv_output_shape")
+
+
+def _output_shape(H, W, KH, KW, stride, padding, where: str) -> tuple[int, int]:
+    H, W, KH, KW = (check_int(v, n, where, 1) for v, n in zip((H, W, KH, KW), "H W KH KW".split()))
+    s = check_int(stride, "stride", where, 1)
+    p = check_int(padding, "padding", where, 0)
     return _conv_output_size((1, 1, H, W), KH, KW, s, p, where)
 
 
@@ -59,11 +67,14 @@ def _input_index(i, j, u, v, H, W, s, p):
     return (r, c) if 0 <= r < H and 0 <= c < W else None
 
 
-def _check_index(index, bound, name: str, where: str) -> tuple[int, int]:
-    i, j = index
-    if not (0 <= i < bound[0] and 0 <= j < bound[1]):
-        raise ValueError(f"{where}: {name} ({i}, {j}) is outside the shape {format_shape(bound)}")
-    return int(i), int(j)
+def _check_index(index, names, bound, name: str, where: str) -> tuple[int, int]:
+    """(i, j): non-negative integers (TypeError for bool, float, str: never truncated) inside bound."""
+    i, j = (check_int(v, n, where, 0) for v, n in zip(index, names))
+    if not (i < bound[0] and j < bound[1]):
+        raise ValueError(
+            f"{where}: {name} ({names[0]}, {names[1]}) = ({i}, {j}) is outside the shape {format_shape(bound)}"
+        )
+    return i, j
 
 
 def output_dependencies(H, W, KH, KW, i, j, stride=1, padding=0) -> dict:
@@ -74,8 +85,9 @@ def output_dependencies(H, W, KH, KW, i, j, stride=1, padding=0) -> dict:
     dz[i, j]/dx[r, c] = Wk[u, v]: the window of z[i, j] is its receptive field.
     ValueError if (i, j) lies outside the output shape (OH, OW).
     """
-    OH, OW = conv_output_shape(H, W, KH, KW, stride, padding)
-    i, j = _check_index((i, j), (OH, OW), "output position", "output_dependencies")
+    where = "output_dependencies"
+    OH, OW = _output_shape(H, W, KH, KW, stride, padding, where)
+    i, j = _check_index((i, j), ("i", "j"), (OH, OW), "output position", where)
     return {(u, v): _input_index(i, j, u, v, H, W, stride, padding)
             for u in range(KH) for v in range(KW)}
 
@@ -84,29 +96,40 @@ def weight_pairs(H, W, KH, KW, u, v, stride=1, padding=0) -> dict:
     """Every (input, output) pair in dE/dWk[u, v]: {(i, j): (r, c) or None} for every output (i, j).
 
     dE/dWk[u, v] = sum over the pairs of dE/dz[i, j] * x[r, c] (a None pair, a padding zero,
-    contributes 0). The inputs (r, c) form the patch of x that seed 001 calls dnet/dw.
+    contributes 0). The inputs (r, c) form the patch of x that note B calls dnet/dw.
     ValueError if (u, v) lies outside the kernel shape (KH, KW).
     """
-    OH, OW = conv_output_shape(H, W, KH, KW, stride, padding)
-    u, v = _check_index((u, v), (KH, KW), "kernel weight", "weight_pairs")
+    where = "weight_pairs"
+    OH, OW = _output_shape(H, W, KH, KW, stride, padding, where)
+    u, v = _check_index((u, v), ("u", "v"), (KH, KW), "kernel weight", where)
     return {(i, j): _input_index(i, j, u, v, H, W, stride, padding)
             for i in range(OH) for j in range(OW)}
 
 
-def _matrix(M, name: str, where: str) -> np.ndarray:
-    M = np.asarray(as_float_array(M, name, where, allow_nonfinite=True), dtype=np.float64)
+def _matrix(M, name: str, where: str, allow_nonfinite: bool = False) -> np.ndarray:
+    if allow_nonfinite:
+        M = np.asarray(as_float_array(M, name, where, allow_nonfinite=True), dtype=np.float64)
+        with quiet():
+            too_big = np.isfinite(M) & (np.abs(M) > 1e300)
+        if np.any(too_big):
+            check_coordinates(M[too_big], name, where)
+    else:
+        M = check_coordinates(M, name, where)
     if M.ndim != 2 or M.size == 0:
         raise ValueError(f"{where}: {name} must be a non-empty matrix but has shape {format_shape(M.shape)}")
     return M
 
 
-def _forward(x, Wk, s, p):
+def _forward(x, Wk, s, p, where):
     """z of the module docstring, written as the definition (independent of bpkit.conv)."""
-    OH, OW = conv_output_shape(*x.shape, *Wk.shape, s, p)
+    OH, OW = _output_shape(*x.shape, *Wk.shape, s, p, where)
     xpad = np.pad(x, p)
     KH, KW = Wk.shape
-    return np.array([[np.sum(Wk * xpad[i * s:i * s + KH, j * s:j * s + KW])
-                      for j in range(OW)] for i in range(OH)])
+    with quiet():
+        z = np.array([[np.sum(Wk * xpad[i * s:i * s + KH, j * s:j * s + KW])
+                       for j in range(OW)] for i in range(OH)])
+    check_finite_result(z, where, "z", "x and Wk")
+    return check_coordinates(z, "z (from x and Wk)", where)
 
 
 def draw_grid(ax, M, title="", highlight=(), color=HIGHLIGHT, labels=None, padding=0,
@@ -119,11 +142,20 @@ def draw_grid(ax, M, title="", highlight=(), color=HIGHLIGHT, labels=None, paddi
     """
     from matplotlib.patches import Rectangle
 
-    M = _matrix(M, "M", "draw_grid")
+    where = "draw_grid"
+    check_axes(ax, "ax", where)
+    M = _matrix(M, "M", where, allow_nonfinite=True)
     H, W = M.shape
-    p = _nonneg_int(padding, "padding", "draw_grid", 0)
-    labels = labels or {}
-    highlight = set(highlight)
+    p = check_int(padding, "padding", where, 0)
+    check_format(fmt, "fmt", where)
+    if labels is None:
+        labels = {}
+    if not isinstance(labels, dict):
+        raise TypeError(f"{where}: labels must be a dict (r, c) -> text but is {describe(labels)}")
+    try:
+        highlight = set(tuple(cell) for cell in highlight)
+    except TypeError:
+        raise TypeError(f"{where}: highlight must be a list of cells (r, c) but is {describe(highlight)}") from None
     for r in range(-p, H + p):
         for c in range(-p, W + p):
             inside = 0 <= r < H and 0 <= c < W
@@ -158,10 +190,15 @@ def _same_scale(axes) -> None:
 
 
 def _setup(axes, x, Wk, stride, padding, where):
+    if isinstance(axes, np.ndarray):
+        axes = list(axes.ravel())
+    axes = check_list(axes, "axes", where, "3 matplotlib Axes (input, kernel, output)")
     if len(axes) != 3:
         raise ValueError(f"{where}: needs 3 axes (input, kernel, output) but got {len(axes)}")
+    for k, a in enumerate(axes):
+        check_axes(a, f"axes[{k}]", where)
     x, Wk = _matrix(x, "x", where), _matrix(Wk, "Wk", where)
-    z = _forward(x, Wk, stride, padding)
+    z = _forward(x, Wk, stride, padding, where)
     return x, Wk, z
 
 
@@ -172,6 +209,7 @@ def draw_output_dependencies(axes, x, Wk, i, j, stride=1, padding=0) -> float:
     """
     where = "draw_output_dependencies"
     x, Wk, z = _setup(axes, x, Wk, stride, padding, where)
+    i, j = _check_index((i, j), ("i", "j"), z.shape, "output position", where)
     deps = output_dependencies(*x.shape, *Wk.shape, i, j, stride, padding)
     window = {(u, v): (i * stride + u - padding, j * stride + v - padding) for (u, v) in deps}
     draw_grid(axes[0], x, f"input x (padding {padding})", highlight=window.values(),
@@ -194,9 +232,12 @@ def draw_weight_pairs(axes, x, Wk, dz, u, v, stride=1, padding=0) -> float:
     if dz.shape != z.shape:
         raise ValueError(f"{where}: dz has shape {format_shape(dz.shape)} but expected "
                          f"{format_shape(z.shape)} (the shape of z)")
+    u, v = _check_index((u, v), ("u", "v"), Wk.shape, "kernel weight", where)
     pairs = weight_pairs(*x.shape, *Wk.shape, u, v, stride, padding)
     cells = {ij: (ij[0] * stride + u - padding, ij[1] * stride + v - padding) for ij in pairs}
-    grad = sum(dz[ij] * x[rc] for ij, rc in pairs.items() if rc is not None)
+    with quiet():
+        grad = sum(dz[ij] * x[rc] for ij, rc in pairs.items() if rc is not None)
+    check_finite_result(grad, where, f"dE/dWk[{u},{v}]", "dz and x")
     draw_grid(axes[0], x, "inputs paired with the weight", highlight=cells.values(),
               labels={rc: f"z[{i},{j}]" for (i, j), rc in cells.items()}, padding=padding)
     draw_grid(axes[1], Wk, f"Wk[{u},{v}]", highlight=[(u, v)])
@@ -215,7 +256,7 @@ def draw_sliding_step(axes, x, Wk, step, stride=1, padding=0) -> tuple[int, int,
     where = "draw_sliding_step"
     x, Wk, z = _setup(axes, x, Wk, stride, padding, where)
     OH, OW = z.shape
-    step = _nonneg_int(step, "step", where, 0)
+    step = check_int(step, "step", where, 0)
     if step >= OH * OW:
         raise ValueError(f"{where}: step must be < OH * OW = {OH * OW} for an output of shape "
                          f"{format_shape(z.shape)} but is {step}")

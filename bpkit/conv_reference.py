@@ -29,14 +29,18 @@ and for the chapter, not for training. bpkit.conv and bpkit.pooling hold the fas
 same signatures (without the _loop suffix).
 
 Input rules as everywhere in bpkit: ints and bools become float64 exactly; float32 stays float32;
-NaN/inf are refused; shapes that do not fit raise ValueError naming the shapes.
+NaN/inf are refused; shapes that do not fit raise ValueError naming the shapes; every size is at least 1
+(an empty batch, zero channels or filters, a zero-size image or kernel raise ValueError); stride, padding
+and window size are integers (TypeError for bool, float, str; ValueError for stride or size < 1,
+padding < 0). A result too large for the float type raises ValueError naming the arguments; an average
+over a window of values near the largest float is still computed (as the sum of value / k^2).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_shape, format_shape
+from ._checks import as_float_array, check_finite_result, check_int, check_shape, format_shape, quiet
 
 __all__ = [
     "conv2d_forward_loop",
@@ -51,14 +55,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Shared validation (also used by bpkit.conv and bpkit.pooling, so the errors are the same).
 # --------------------------------------------------------------------------------------------
-
-
-def _check_int(value, name: str, where: str, minimum: int) -> int:
-    """A Python or numpy integer >= minimum (bools refused), returned as int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "a positive integer" if minimum == 1 else "a non-negative integer"
-        raise ValueError(f"{where}: {name} must be {kind} but is {value!r}")
-    return int(value)
 
 
 def _check_nchw(x: np.ndarray, name: str, where: str) -> None:
@@ -93,8 +89,8 @@ def _conv_inputs(x, Wk, b, stride, padding, where: str):
         raise ValueError(
             f"{where}: Wk has shape {format_shape(Wk.shape)} but expected 4 axes (F, C, KH, KW)"
         )
-    stride = _check_int(stride, "stride", where, 1)
-    padding = _check_int(padding, "padding", where, 0)
+    stride = check_int(stride, "stride", where, 1)
+    padding = check_int(padding, "padding", where, 0)
     F, C, KH, KW = Wk.shape
     if x.shape[1] != C:
         raise ValueError(
@@ -104,24 +100,25 @@ def _conv_inputs(x, Wk, b, stride, padding, where: str):
     if b is None:
         b = np.zeros(F, dtype=np.result_type(x, Wk))
     b = as_float_array(b, "b", where)
-    check_shape(b, (F,), "b", where, "(one bias per filter, (F,))")
+    check_shape(b, (F,), "b", where, f"(one bias per filter: F = {F} filters in Wk)")
     dtype = np.result_type(x, Wk, b)
     x, Wk, b = x.astype(dtype, copy=False), Wk.astype(dtype, copy=False), b.astype(dtype, copy=False)
     OH, OW = _conv_output_size(x.shape, KH, KW, stride, padding, where)
     return x, Wk, b, stride, padding, (OH, OW)
 
 
-def _check_dout(dout, expected, dtype, where: str) -> np.ndarray:
-    """dout converted (to `dtype` if that is wider) and checked against the forward output shape."""
+def _check_dout(dout, expected, dtype, where: str, source: str) -> np.ndarray:
+    """dout converted (to `dtype` if that is wider) and checked against the forward output shape,
+    which follows from the arguments named in `source`."""
     dout = as_float_array(dout, "dout", where)
-    check_shape(dout, expected, "dout", where, "(the shape of the forward output)")
+    check_shape(dout, expected, "dout", where, f"(the shape of the forward output, from {source})")
     return dout.astype(np.result_type(dout, dtype), copy=False)
 
 
 def _conv_backward_inputs(dout, x, Wk, stride, padding, where: str):
     """Validate the conv2d backward arguments; return dout, x, Wk (one common dtype), s, p, (OH, OW)."""
     x, Wk, _, s, p, (OH, OW) = _conv_inputs(x, Wk, None, stride, padding, where)
-    dout = _check_dout(dout, (x.shape[0], Wk.shape[0], OH, OW), x.dtype, where)
+    dout = _check_dout(dout, (x.shape[0], Wk.shape[0], OH, OW), x.dtype, where, "x, Wk, stride and padding")
     dtype = np.result_type(x, dout)
     return dout, x.astype(dtype, copy=False), Wk.astype(dtype, copy=False), s, p, (OH, OW)
 
@@ -130,8 +127,8 @@ def _pool_inputs(x, size, stride, where: str):
     """Validate pooling arguments; return x, size, stride, (OH, OW) with OH = (H - size) // stride + 1."""
     x = as_float_array(x, "x", where)
     _check_nchw(x, "x", where)
-    size = _check_int(size, "size", where, 1)
-    stride = size if stride is None else _check_int(stride, "stride", where, 1)
+    size = check_int(size, "size", where, 1)
+    stride = size if stride is None else check_int(stride, "stride", where, 1)
     H, W = x.shape[2], x.shape[3]
     if size > H or size > W:
         raise ValueError(
@@ -165,13 +162,14 @@ def conv2d_forward_loop(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     N, F, KH, KW = x.shape[0], Wk.shape[0], Wk.shape[2], Wk.shape[3]
     xpad = _pad(x, p)
     out = np.zeros((N, F, OH, OW), dtype=x.dtype)
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    window = xpad[n, :, i * s : i * s + KH, j * s : j * s + KW]  # (C, KH, KW)
-                    out[n, f, i, j] = b[f] + np.sum(Wk[f] * window)
-    return out
+    with quiet():  # a sum too large for a float becomes inf here, and is reported below
+        for n in range(N):
+            for f in range(F):
+                for i in range(OH):
+                    for j in range(OW):
+                        window = xpad[n, :, i * s : i * s + KH, j * s : j * s + KW]  # (C, KH, KW)
+                        out[n, f, i, j] = b[f] + np.sum(Wk[f] * window)
+    return check_finite_result(out, where, "the output", "x, Wk and b")
 
 
 def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
@@ -184,7 +182,8 @@ def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
     and dx = dxpad[:, :, p:p+H, p:p+W]. Shapes: dx like x (N, C, H, W), dWk like Wk (F, C, KH, KW),
     db (F,).
     """
-    dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward_loop")
+    where = "conv2d_backward_loop"
+    dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, where)
     N, C, H, W = x.shape
     F, _, KH, KW = Wk.shape
     dtype = x.dtype
@@ -192,17 +191,26 @@ def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
     dxpad = np.zeros(xpad.shape, dtype=dtype)
     dWk = np.zeros(Wk.shape, dtype=dtype)
     db = np.zeros(F, dtype=dtype)
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    g = dout[n, f, i, j]
-                    rows, cols = slice(i * s, i * s + KH), slice(j * s, j * s + KW)
-                    dWk[f] += g * xpad[n, :, rows, cols]
-                    db[f] += g
-                    dxpad[n, :, rows, cols] += g * Wk[f]
-    dx = dxpad[:, :, p : p + H, p : p + W]
-    return np.ascontiguousarray(dx), dWk, db
+    with quiet():  # sums too large for a float become inf here, and are reported below
+        for n in range(N):
+            for f in range(F):
+                for i in range(OH):
+                    for j in range(OW):
+                        g = dout[n, f, i, j]
+                        rows, cols = slice(i * s, i * s + KH), slice(j * s, j * s + KW)
+                        dWk[f] += g * xpad[n, :, rows, cols]
+                        db[f] += g
+                        dxpad[n, :, rows, cols] += g * Wk[f]
+    dx = np.ascontiguousarray(dxpad[:, :, p : p + H, p : p + W])
+    return _conv_grads_checked(dx, dWk, db, where)
+
+
+def _conv_grads_checked(dx, dWk, db, where: str):
+    """(dx, dWk, db) after checking that each fits in the float type (ValueError naming the arguments)."""
+    check_finite_result(dx, where, "dx", "dout and Wk")
+    check_finite_result(dWk, where, "dWk", "dout and x")
+    check_finite_result(db, where, "db", "dout")
+    return dx, dWk, db
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,20 +231,30 @@ def _pool_forward_loop(x, size, stride, reduce, where: str) -> np.ndarray:
     return out
 
 
+def _window_mean(window: np.ndarray):
+    """np.mean(window); if the sum overflows (values near the largest float), the mean as sum(window / size)."""
+    with quiet():
+        m = np.mean(window)
+        if not np.isfinite(m):
+            m = np.sum(window / window.size)
+    return m
+
+
 def _pool_backward_loop(dout, x, size, stride, scatter, where: str) -> np.ndarray:
     """dx: for every window, scatter(dx_window, x_window, dout[n, c, i, j]) adds that window's share
     into the view dx_window of dx (so overlapping windows add up)."""
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
     N, C = x.shape[:2]
-    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where)
+    dout = _check_dout(dout, (N, C, OH, OW), x.dtype, where, "x, size and stride")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
-    for n in range(N):
-        for c in range(C):
-            for i in range(OH):
-                for j in range(OW):
-                    rows, cols = slice(i * s, i * s + k), slice(j * s, j * s + k)
-                    scatter(dx[n, c, rows, cols], x[n, c, rows, cols], dout[n, c, i, j])
-    return dx
+    with quiet():  # overlapping windows add up; a sum too large for a float is reported below
+        for n in range(N):
+            for c in range(C):
+                for i in range(OH):
+                    for j in range(OW):
+                        rows, cols = slice(i * s, i * s + k), slice(j * s, j * s + k)
+                        scatter(dx[n, c, rows, cols], x[n, c, rows, cols], dout[n, c, i, j])
+    return check_finite_result(dx, where, "dx (overlapping windows add up)", "dout")
 
 
 def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
@@ -268,7 +286,7 @@ def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
 
     x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW).
     """
-    return _pool_forward_loop(x, size, stride, np.mean, "avgpool2d_forward_loop")
+    return _pool_forward_loop(x, size, stride, _window_mean, "avgpool2d_forward_loop")
 
 
 def avgpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:

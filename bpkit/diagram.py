@@ -14,6 +14,7 @@ Two levels:
   showing the sign of the gradient and the width its size.
 
 Both draw on the ``Axes`` they are given and return it, like ``bpkit.plotting``.
+Bad arguments raise ValueError or TypeError naming them, as everywhere in bpkit.
 """
 
 from __future__ import annotations
@@ -22,46 +23,68 @@ from typing import Sequence
 
 import numpy as np
 
-from ._checks import as_float_array, format_shape
+from ._checks import (
+    as_float_array,
+    check_axes,
+    check_cmap,
+    check_coordinates,
+    check_format,
+    check_instance,
+    check_int_list,
+    check_list,
+    check_number,
+    format_shape,
+    quiet,
+)
 
 __all__ = ["node_positions", "draw_graph", "draw_network"]
 
 
 def _check_sizes(sizes, where: str) -> list:
-    sizes = list(sizes)
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise ValueError(f"{where}: sizes must be [n_0, ..., n_L] with L >= 1 positive integers but is {sizes!r}")
-    return [int(n) for n in sizes]
+    return check_int_list(sizes, "sizes", where, "[n_0, ..., n_L] with L >= 1", min_len=2)
 
 
 def node_positions(sizes: Sequence[int], layer_gap: float = 3.0, node_gap: float = 2.0) -> list:
     """(x, y) of every node: layer l at x = l * layer_gap, its n_l nodes centred on y = 0, node_gap apart,
     node 1 on top. Returns a list of L + 1 arrays, entry l of shape (n_l, 2).
+    sizes: positive integers; layer_gap, node_gap: finite numbers > 0.
     """
-    sizes = _check_sizes(sizes, "node_positions")
-    return [np.column_stack([np.full(n, l * layer_gap), ((n - 1) / 2 - np.arange(n)) * node_gap])
-            for l, n in enumerate(sizes)]
+    where = "node_positions"
+    sizes = _check_sizes(sizes, where)
+    layer_gap = check_number(layer_gap, "layer_gap", where, low=0.0, low_open=True)
+    node_gap = check_number(node_gap, "node_gap", where, low=0.0, low_open=True)
+    with quiet():
+        pos = [np.column_stack([np.full(n, l * layer_gap), ((n - 1) / 2 - np.arange(n)) * node_gap])
+               for l, n in enumerate(sizes)]
+    for p in pos:
+        check_coordinates(p, "the positions (from layer_gap and node_gap)", where)
+    return pos
 
 
 def _per_node(values, sizes, name: str, where: str):
     """None, or a list of L + 1 sequences with the lengths sizes[l]."""
     if values is None:
         return None
-    values = list(values)
+    values = check_list(values, name, where, f"a list of {len(sizes)} lists (one per layer)")
     if len(values) != len(sizes):
         raise ValueError(f"{where}: {name} needs {len(sizes)} entries (layers 0..{len(sizes) - 1}) but has {len(values)}")
     for l, (v, n) in enumerate(zip(values, sizes)):
-        if v is not None and len(v) != n:
-            raise ValueError(f"{where}: {name}[{l}] has {len(v)} entries but layer {l} has {n} nodes")
+        if v is not None:
+            v = check_list(v, f"{name}[{l}]", where, f"a list of {n} texts (one per node of layer {l})")
+            if len(v) != n:
+                raise ValueError(f"{where}: {name}[{l}] has {len(v)} entries but layer {l} has {n} nodes")
     return values
 
 
-def _per_edge(values, sizes, name: str, where: str):
-    """None, or a list of L arrays, entry l - 1 of shape (n_l, n_{l-1}) (the layout of W^l)."""
+def _per_edge(values, sizes, name: str, where: str, numbers: bool = False):
+    """None, or a list of L arrays, entry l - 1 of shape (n_l, n_{l-1}) (the layout of W^l).
+
+    numbers=True: finite floats (edge_values); otherwise anything printable (edge_text).
+    """
     if values is None:
         return None
-    values = list(values)
     L = len(sizes) - 1
+    values = check_list(values, name, where, f"a list of {L} arrays (one per layer)")
     if len(values) != L:
         raise ValueError(f"{where}: {name} needs {L} entries (layers 1..{L}) but has {len(values)}")
     out = []
@@ -69,7 +92,14 @@ def _per_edge(values, sizes, name: str, where: str):
         if v is None:
             out.append(None)
             continue
-        v = np.asarray(v, dtype=object if np.asarray(v).dtype.kind in "OUS" else float)
+        if numbers:
+            v = np.asarray(as_float_array(v, f"{name}[{l - 1}]", where), dtype=float)
+        else:
+            try:
+                kind = np.asarray(v).dtype.kind
+            except ValueError as err:
+                raise ValueError(f"{where}: {name}[{l - 1}] is not a rectangular array ({err})") from None
+            v = np.asarray(v, dtype=object if kind in "OUS" else float)
         expected = (sizes[l], sizes[l - 1])
         if v.shape != expected:
             raise ValueError(
@@ -110,16 +140,25 @@ def draw_graph(
     Raises ValueError naming the expected and the actual count or shape when an argument does not fit.
     """
     where = "draw_graph"
+    check_axes(ax, "ax", where)
     sizes = _check_sizes(sizes, where)
     node_text = _per_node(node_text, sizes, "node_text", where)
     node_names = _per_node(node_names, sizes, "node_names", where)
     edge_text = _per_edge(edge_text, sizes, "edge_text", where)
-    edge_values = _per_edge(edge_values, sizes, "edge_values", where)
-    if layer_names is not None and len(layer_names) != len(sizes):
-        raise ValueError(f"{where}: layer_names needs {len(sizes)} entries but has {len(layer_names)}")
+    edge_values = _per_edge(edge_values, sizes, "edge_values", where, numbers=True)
+    if layer_names is not None:
+        layer_names = check_list(layer_names, "layer_names", where, f"a list of {len(sizes)} names")
+        if len(layer_names) != len(sizes):
+            raise ValueError(f"{where}: layer_names needs {len(sizes)} entries but has {len(layer_names)}")
+    label_at = check_number(label_at, "label_at", where, low=0.0, high=1.0)
+    node_radius = check_number(node_radius, "node_radius", where, low=0.0, low_open=True)
+    fontsize = check_number(fontsize, "fontsize", where, low=0.0, low_open=True)
+    max_width = check_number(max_width, "max_width", where, low=0.0, low_open=True)
+    check_cmap(cmap, "cmap", where)
     import matplotlib.pyplot as plt
 
     pos = node_positions(sizes, layer_gap, node_gap)
+    check_coordinates([node_radius + 1.5, max(sizes) * node_gap], "node_radius and node_gap", where)
     colormap = plt.get_cmap(cmap)
     scale = 0.0
     if edge_values is not None:
@@ -183,6 +222,11 @@ def draw_network(ax, net, x, t=None, fmt: str = ".3f", node_names=None, layer_na
     afterwards; the weights are not changed. Other keyword arguments go to ``draw_graph``.
     """
     where = "draw_network"
+    check_axes(ax, "ax", where)
+    from .network import Network
+
+    check_instance(net, Network, "net", where, "a bpkit Network")
+    check_format(fmt, "fmt", where, spec=True)
     sizes = [net.layers[0].n_in] + [layer.n_out for layer in net.layers]
     x = _one_sample(x, sizes[0], "x", where)
     if t is None:

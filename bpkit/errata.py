@@ -4,12 +4,20 @@ A printed value is a nested list of decimal strings ("0.96", "-3", ...) times an
 optional exact scale ("2/3"), as the note prints it. Its tolerance is half a unit
 of the last printed digit, times |scale|: a recomputed array agrees with it if the
 shapes are equal and every entry is within that tolerance.
+
+Bad input raises ValueError or TypeError naming the argument (an entry without a
+"value", a number that is not a decimal string, a zero scale, NaN in a recomputed
+array, a tol that is not a finite number >= 0, ...), as everywhere in bpkit.
 """
 
 import json
+import os
+from collections.abc import Mapping
 from fractions import Fraction
 
 import numpy as np
+
+from ._checks import as_float_array, check_choice, check_instance, check_list, check_number, describe, quiet
 
 AGREES = "agrees"
 DIFFERS = "differs"
@@ -20,17 +28,56 @@ def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
+def _fraction(text, name: str, where: str) -> Fraction:
+    """An exact number from a printed decimal or fraction string ("0.96", "-3", "2/3")."""
+    if not isinstance(text, str):
+        raise TypeError(f"{where}: {name} must be a string like '0.96' or '2/3' but is {describe(text)}")
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError) as err:
+        raise ValueError(f"{where}: {name} = {text!r} is not a decimal or fraction string ({err})") from None
+
+
+def _entry(entry, name: str, where: str, keys=("value",)) -> Mapping:
+    """A printed entry: a dict with (at least) the given keys."""
+    check_instance(entry, Mapping, name, where, "a printed entry (a dict with 'value', ...)")
+    for key in keys:
+        if key not in entry:
+            raise ValueError(f"{where}: {name} has no {key!r} (its keys are {sorted(map(str, entry))})")
+    return entry
+
+
+def _entries(entries, where: str, keys=()) -> list:
+    """A list of printed entries (dicts), each with the given keys."""
+    entries = check_list(entries, "entries", where, "a list of printed entries (dicts)")
+    return [_entry(e, f"entries[{i}]", where, keys) for i, e in enumerate(entries)]
+
+
 def printed_array(entry):
     """(value, tol) of a printed entry {"value": [...], "scale": "2/3"?}.
 
     value is a float64 array shaped like the nested list (scale applied);
     tol = 0.5 * 10**(-d) * |scale|, d the most decimals of any printed entry.
+    value must be a non-empty, rectangular nested list of decimal strings; scale a
+    non-zero fraction string (ValueError/TypeError naming entry otherwise).
     """
-    flat = np.asarray(entry["value"], dtype=object)
+    where = "printed_array"
+    _entry(entry, "entry", where)
+    try:
+        flat = np.asarray(entry["value"], dtype=object)
+    except ValueError as err:  # ragged in a way numpy refuses outright
+        raise ValueError(f"{where}: entry['value'] must be a rectangular nested list of strings ({err})") from None
     if flat.dtype != object or not all(isinstance(s, str) for s in flat.flat):
-        raise ValueError("printed_array: value must be a nested list of strings")
-    scale = Fraction(entry.get("scale", "1"))
-    value = np.vectorize(lambda s: float(Fraction(s) * scale), otypes=[float])(flat)
+        raise ValueError(f"{where}: entry['value'] must be a (rectangular) nested list of strings")
+    if flat.size == 0:
+        raise ValueError(f"{where}: entry['value'] holds no numbers (bpkit needs at least one entry)")
+    scale = _fraction(entry.get("scale", "1"), "entry['scale']", where)
+    if scale == 0:
+        raise ValueError(f"{where}: entry['scale'] must not be 0 (every printed number would be 0)")
+    numbers = [_fraction(s, "a number in entry['value']", where) for s in flat.flat]
+    value = np.array([float(q * scale) for q in numbers], dtype=float).reshape(flat.shape)
+    if not np.isfinite(value).all():
+        raise ValueError(f"{where}: entry['value'] times entry['scale'] is too large for a float")
     d = max(_decimals(s) for s in flat.flat)
     return value, 0.5 * 10.0 ** (-d) * abs(float(scale))
 
@@ -39,37 +86,51 @@ def compare(recomputed, printed, tol):
     """(verdict, note): AGREES if shapes match and max |recomputed - printed| <= tol.
 
     A shape mismatch is DIFFERS with a note naming both shapes; otherwise the note
-    lists the (row, column) positions, counted from 1, that differ.
+    lists the (row, column) positions, counted from 1, that differ. NaN, inf or empty
+    arrays and a tol that is not a finite number >= 0 raise ValueError/TypeError.
     """
-    r = np.atleast_1d(np.asarray(recomputed, dtype=float))
-    p = np.atleast_1d(np.asarray(printed, dtype=float))
+    where = "compare"
+    tol = check_number(tol, "tol", where, low=0.0)
+    r = np.atleast_1d(np.asarray(as_float_array(recomputed, "recomputed", where), dtype=float))
+    p = np.atleast_1d(np.asarray(as_float_array(printed, "printed", where), dtype=float))
     if r.shape != p.shape:
         return DIFFERS, f"printed shape {p.shape}, recomputed shape {r.shape}"
-    bad = np.abs(r - p) > tol + 1e-12
+    with quiet():  # values near the largest float: r - p may overflow to inf, which differs (correctly)
+        bad = np.abs(r - p) > tol + 1e-12
     if not bad.any():
         return AGREES, ""
     where = [tuple(int(i) + 1 for i in ix) for ix in np.argwhere(bad)]
     return DIFFERS, "entries " + ", ".join(str(w) for w in where)
 
 
-SEED_PRINTED_VALUES = "seed_printed_values.json"  # in bpkit/data/, installed with bpkit
+PRINTED_VALUES = "note_c_printed_values.json"  # in bpkit/data/, installed with bpkit
 
 
 def load_printed(path=None):
     """The list of printed entries in a JSON file (keys: problem, quantity,
     value, optional scale, seed, line, quote). Without ``path``: the numbers that
-    seed 002 prints, shipped with bpkit (``bpkit/data/seed_printed_values.json``), so
+    note C prints, shipped with bpkit (``bpkit/data/note_c_printed_values.json``), so
     that chapter 6 runs wherever bpkit is installed (Colab included)."""
+    where = "load_printed"
     if path is None:
         from importlib import resources
 
-        text = resources.files("bpkit").joinpath("data", SEED_PRINTED_VALUES).read_text("utf-8")
+        text = resources.files("bpkit").joinpath("data", PRINTED_VALUES).read_text("utf-8")
     else:
+        if not isinstance(path, (str, os.PathLike)):  # an int would be taken as a file descriptor
+            raise TypeError(f"{where}: path must be None or a file path (str or pathlib.Path) but is {describe(path)}")
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
-    entries = json.loads(text)
+    try:
+        entries = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{where}: path {path!r} is not valid JSON ({err})") from None
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: path {path!r} must hold a JSON list of entries but holds {type(entries).__name__}")
     for e in entries:
-        for key in ("problem", "quantity", "value", "seed", "line"):
+        if not isinstance(e, dict):
+            raise ValueError(f"{where}: path {path!r}: entry {e!r} is not a JSON object")
+        for key in ("problem", "quantity", "value", "source", "line"):
             if key not in e:
                 raise ValueError(f"load_printed: entry {e!r} has no '{key}'")
     return entries
@@ -78,10 +139,22 @@ def load_printed(path=None):
 def fmt(a, scale=None) -> str:
     """A compact text form of an array: rows separated by ';', up to 4 decimals;
     with scale ("2/3") the array is divided by it and shown as "2/3 x [...]"."""
-    a = np.atleast_2d(np.asarray(a, dtype=float))
+    where = "fmt"
+    a = np.atleast_2d(np.asarray(as_float_array(a, "a", where), dtype=float))
+    if a.ndim > 2:
+        raise ValueError(f"{where}: a must be a number, a vector or a matrix but has {a.ndim} axes")
     if scale is not None:
-        return f"{scale} x " + fmt(a / float(Fraction(scale)))
-    a = np.round(a, 4) + 0.0  # + 0.0 turns -0.0 into 0.0
+        q = _fraction(scale, "scale", where)
+        if q == 0:
+            raise ValueError(f"{where}: scale must not be 0 (fmt divides by it)")
+        with quiet():
+            scaled = a / float(q)
+        if not np.isfinite(scaled).all():
+            raise ValueError(f"{where}: a / scale is too large for a float (scale = {scale!r})")
+        return f"{scale} x " + fmt(scaled)
+    with quiet():  # rounding multiplies by 10^4: values beyond 1e304 are whole numbers anyway
+        rounded = np.round(a, 4)
+    a = np.where(np.isfinite(rounded), rounded, a) + 0.0  # + 0.0 turns -0.0 into 0.0
     rows = [" ".join(f"{x:.4f}".rstrip("0").rstrip(".") for x in row) for row in a]
     return "[" + "; ".join(rows) + "]"
 
@@ -93,6 +166,14 @@ def table_rows(entries, recomputed: dict, reconstruction: dict = None):
     reconstruction (optional) maps it to the array computed from a reconstructed
     input, and adds the columns 'reconstruction' and 'verdict (reconstruction)'.
     """
+    where = "table_rows"
+    entries = _entries(entries, where, ("quantity", "value", "line"))
+    check_instance(recomputed, Mapping, "recomputed", where, "a dict quantity -> array")
+    if reconstruction is not None:
+        check_instance(reconstruction, Mapping, "reconstruction", where, "None or a dict quantity -> array")
+        for e in entries:
+            if e["quantity"] not in reconstruction:
+                raise ValueError(f"{where}: reconstruction has nothing for '{e['quantity']}'")
     rows = []
     for e in entries:
         q = e["quantity"]
@@ -115,12 +196,16 @@ def table_rows(entries, recomputed: dict, reconstruction: dict = None):
 def select(entries, problem, kind="printed"):
     """The entries of one problem: kind "given" (the stated inputs) or "printed"
     (every other printed number; entries without a kind are printed)."""
+    where = "select"
+    entries = _entries(entries, where, ("problem",))
+    kind = check_choice(kind, "kind", where, ("given", "printed"))
     return [e for e in entries
             if e["problem"] == problem and e.get("kind", "printed") == kind]
 
 
 def arrays(entries) -> dict:
     """quantity -> printed value (float64 array) for a list of entries."""
+    entries = _entries(entries, "arrays", ("quantity", "value"))
     return {e["quantity"]: printed_array(e)[0] for e in entries}
 
 
@@ -129,6 +214,12 @@ def html_table(rows, columns) -> str:
     """An HTML table of the given columns of table_rows-style dicts (text is
     escaped; values that look like arrays, "[...]", are set in code font)."""
     from html import escape
+
+    where = "html_table"
+    rows = check_list(rows, "rows", where, "a list of dicts (column -> value)")
+    for i, r in enumerate(rows):
+        check_instance(r, Mapping, f"rows[{i}]", where, "a dict column -> value")
+    columns = check_list(columns, "columns", where, "a list of column names")
 
     def cell(v):
         v = escape(str(v))

@@ -8,36 +8,45 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_shape, format_shape
-from .activations import get_activation
+from ._checks import (
+    as_float_array,
+    check_finite_result,
+    check_int,
+    check_rng,
+    check_shape,
+    format_shape,
+    quiet,
+)
+from .activations import Softmax, get_activation
 
 __all__ = ["Dense"]
 
 
-def _check_size(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Dense: {name} must be a positive integer but is {value!r}")
-    return int(value)
-
-
 class Dense:
-    """Dense layer l: z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l) (seed 004, eqs. 2.7-2.8; seed 002).
+    """Dense layer l: z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l) (note E, eqs. 2.7-2.8; note C).
 
     W: shape (n_out, n_in) ("n_out x n_in"); b: shape (n_out,) ((n_out, 1) is accepted and flattened).
     Default init: rng = np.random.default_rng(0) if None (an int seeds a new generator),
     W ~ N(0, 1/n_in), b = 0. Given W and b are copied (integers converted to float64 exactly).
     activation: a name for get_activation or an Activation instance.
-    Shape errors name the layer: "Dense layer 'hidden 1' (n_in=3, n_out=2): ...".
+    n_in, n_out: integers >= 1 (TypeError for bool/float/str, ValueError below 1); rng: None, a
+    non-negative integer seed or a numpy Generator. A softmax layer needs n_out >= 2 (softmax of one
+    output is always 1). Shape errors name the layer: "Dense layer 'hidden 1' (n_in=3, n_out=2): ...".
     """
 
     def __init__(self, n_in, n_out, activation="sigmoid", W=None, b=None, rng=None, name=None):
-        self.n_in = _check_size(n_in, "n_in")
-        self.n_out = _check_size(n_out, "n_out")
-        self.activation = get_activation(activation)
+        self.n_in = check_int(n_in, "n_in", "Dense")
+        self.n_out = check_int(n_out, "n_out", "Dense")
+        self.activation = get_activation(activation, "Dense")
+        if isinstance(self.activation, Softmax) and self.n_out == 1:
+            raise ValueError(
+                "Dense: a softmax layer needs n_out >= 2 outputs but n_out is 1: softmax over a single "
+                "output is always 1, so the layer would pass no gradient (use sigmoid for one output)"
+            )
         self.name = "dense" if name is None else str(name)
         self._named = name is not None
+        rng = check_rng(rng, "rng", "Dense")
         if W is None:
-            rng = np.random.default_rng(0 if rng is None else rng)
             W = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=(self.n_out, self.n_in))
         W = np.array(as_float_array(W, "W", self._where()))
         check_shape(W, (self.n_out, self.n_in), "W", self._where(), "(n_out x n_in)")
@@ -55,7 +64,7 @@ class Dense:
         return f"Dense layer '{self.name}' (n_in={self.n_in}, n_out={self.n_out})"
 
     def forward(self, x) -> np.ndarray:
-        """a = f(W x + b) (seed 004, sec. 4.1: Z = b + W X, A = F(Z)); caches x, z and a.
+        """a = f(W x + b) (note E, sec. 4.1: Z = b + W X, A = F(Z)); caches x, z and a.
 
         x: one sample (n_in,) or (n_in, 1), or a column-layout batch (n_in, N). Returns a of shape
         (n_out,), (n_out, 1) or (n_out, N) to match.
@@ -67,15 +76,17 @@ class Dense:
                 f"({self.n_in},) or ({self.n_in}, N)"
             )
         b = self.b if x.ndim == 1 else self.b[:, None]  # the bias column is added to every sample
+        with quiet():
+            z = self.W @ x + b
         self.x = x
-        self.z = self.W @ x + b
+        self.z = check_finite_result(z, self._where(), "z = W x + b", "input x, W and b")
         self.a = self.activation.value(self.z)
         return self.a
 
     def backward(self, grad_a=None, delta=None) -> np.ndarray:
         """Backward step of the layer; give exactly one of grad_a = dE/da or delta = dE/dz.
 
-        delta = J_f(z)^T grad_a via activation.backward (seed 004, eq. 3.2), or delta as given (a fused
+        delta = J_f(z)^T grad_a via activation.backward (note E, eq. 3.2), or delta as given (a fused
         output layer, eqs. 3.7/3.9). Then dW = delta x^T (eq. 2.5), db = row sum of delta (eq. 2.9, sec. 4.1),
         stored as self.delta, self.dW (n_out, n_in), self.db (n_out,). Returns dE/dx = W^T delta (the W^T
         factor of eq. 2.6), with the shape of the cached input x.
@@ -94,14 +105,21 @@ class Dense:
             delta = as_float_array(delta, "delta", where)
             check_shape(delta, self.z.shape, "delta", where, "(the shape of the layer's z)")
         x = self.x
-        if x.ndim == 1:
-            self.dW = np.outer(delta, x)
-            self.db = delta.copy()
-        else:
-            self.dW = delta @ x.T
-            self.db = np.sum(delta, axis=1)
-        self.delta = delta
-        return self.W.T @ delta
+        with quiet():
+            if x.ndim == 1:
+                dW = np.outer(delta, x)
+                db = delta.copy()
+            else:
+                dW = delta @ x.T
+                db = np.sum(delta, axis=1)
+            grad_x = self.W.T @ delta
+        given = "grad_a" if grad_a is not None else "delta"
+        check_finite_result(dW, where, "dW = delta x^T", f"{given} and the input x")
+        if x.ndim != 1:  # one sample: db is a copy of the (finite) delta
+            check_finite_result(db, where, "db = row sums of delta", given)
+        check_finite_result(grad_x, where, "dE/dx = W^T delta", f"{given} and W")
+        self.dW, self.db, self.delta = dW, db, delta
+        return grad_x
 
     def __repr__(self) -> str:
         return f"Dense(n_in={self.n_in}, n_out={self.n_out}, activation={self.activation.name!r}, name={self.name!r})"

@@ -1,4 +1,4 @@
-"""Loss functions E = g(y, t) and their gradients dE/dy (seed 004, sec. 3.2).
+"""Loss functions E = g(y, t) and their gradients dE/dy (note E, sec. 3.2).
 
 y is the network output a^L and t the target, with exactly the same shape: one sample (n,) or a
 column-layout batch (n, N) (samples are columns). Sums run over every entry, i.e. over the n outputs
@@ -6,18 +6,32 @@ and the N samples. reduction='sum' (default, the sources' form) or 'mean' (divid
 of samples: 1 for a 1-D sample, the number of columns otherwise).
 
 The fused functions sigmoid_bce and softmax_cce take logits z (before the output activation) and
-return (E, dE/dz) using the simplifications x - t of eqs. 3.7 and 3.9; they are stable for |z| up to
-1e4 and beyond (no overflow, NaN or RuntimeWarning).
+return (E, dE/dz) using the simplifications x - t of eqs. 3.7 and 3.9; they are stable for every
+finite z up to the largest float (no overflow, NaN or RuntimeWarning).
 
 Integers are converted to float64 exactly; NaN/inf raise ValueError; shape mismatches raise
-ValueError naming both shapes.
+ValueError naming both shapes; an empty batch (N = 0, or n = 0) raises ValueError (a mean over no
+samples is undefined). A loss or gradient whose exact value does not fit in the float type (the
+squared error of y = 1e200, say, or -t/y for y = 5e-324) raises ValueError naming y and t.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._checks import as_float_array, check_column_data, check_same_shape, first_entry, n_samples
+from ._checks import (
+    as_float_array,
+    check_choice,
+    check_column_data,
+    check_finite_result,
+    check_same_shape,
+    first_entry,
+    n_samples,
+    quiet,
+)
+from .activations import _check_classes
 from .activations import sigmoid as _sigmoid
 from .activations import softmax as _softmax
 
@@ -36,9 +50,7 @@ _REDUCTIONS = ("sum", "mean")
 
 
 def _check_reduction(reduction, where: str) -> str:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be 'sum' or 'mean' but is {reduction!r}")
-    return reduction
+    return check_choice(reduction, "reduction", where, _REDUCTIONS)
 
 
 def _pair(y, t, where: str, names=("y", "t")):
@@ -51,8 +63,32 @@ def _pair(y, t, where: str, names=("y", "t")):
 
 
 def _scale(y: np.ndarray, reduction: str) -> int:
-    """The divisor of the reduction: 1 for 'sum', N samples for 'mean'."""
+    """The divisor of the reduction: 1 for 'sum', N samples for 'mean' (N >= 1: empty data is refused)."""
     return 1 if reduction == "sum" else n_samples(y)
+
+
+def _reduce(terms: np.ndarray, N: int, where: str, names: str = "y and t") -> float:
+    """E = sum(terms) / N as a float, computed as float(sum) / N exactly as before for ordinary input.
+
+    If the sum overflows although every term is finite (terms near the largest float), it is taken
+    again as sum(terms / 2^k) * (2^k / N) with 2^k >= the number of terms (an exact scaling), so a
+    mean or a sum that fits is still returned; if E itself does not fit, ValueError naming the arguments.
+    Call it inside quiet() (the sum may overflow).
+    """
+    total = np.sum(terms)
+    if np.isfinite(total):
+        E = float(total) / N  # N may be a quarter (see value): then this can overflow
+        if math.isfinite(E):
+            return E
+    elif np.isfinite(terms).all():
+        k = 2.0 ** math.ceil(math.log2(max(terms.size, 2)))
+        E = float(np.sum(terms / k)) * (k / N)  # Python floats: inf, not an error, if too large
+        if math.isfinite(E):
+            return E
+    raise ValueError(
+        f"{where}: the loss E overflows float64 (whose largest finite value is "
+        f"{float(np.finfo(np.float64).max):.4g}); {names} hold values too large in magnitude for a finite loss"
+    )
 
 
 def _require_in_unit_interval(t: np.ndarray, where: str, name: str = "t") -> None:
@@ -64,7 +100,8 @@ def _require_in_unit_interval(t: np.ndarray, where: str, name: str = "t") -> Non
 class Loss:
     """Base class: value(y, t) -> float E, gradient(y, t) -> dE/dy with the shape of y.
 
-    Subclasses define _sum(y, t) (the 'sum' form of E) and _grad(y, t) (its gradient).
+    Subclasses define _terms(y, t) (the entries whose sum is the 'sum' form of E) and _grad(y, t)
+    (its gradient). reduction: 'sum' or 'mean' (ValueError naming the allowed values otherwise).
     """
 
     name = "loss"
@@ -78,7 +115,14 @@ class Loss:
     def value(self, y, t) -> float:
         """E = g(y, t) as a Python float (divided by N samples if reduction='mean')."""
         y, t = self._inputs(y, t)
-        return float(self._sum(y, t)) / _scale(y, self.reduction)
+        N = _scale(y, self.reduction)
+        with quiet():
+            terms = self._terms(y, t)
+            if not np.isfinite(terms).all():  # a term beyond the float range: try a quarter of each
+                quarter = self._quarter_terms(y, t)
+                if quarter is not None:
+                    return _reduce(quarter, N / 4, self.name)  # sum(terms) / N = sum(terms / 4) / (N / 4)
+            return _reduce(terms, N, self.name)
 
     def __call__(self, y, t) -> float:
         return self.value(y, t)
@@ -86,10 +130,28 @@ class Loss:
     def gradient(self, y, t) -> np.ndarray:
         """dE/dy, the shape of y (divided by N samples if reduction='mean')."""
         y, t = self._inputs(y, t)
-        return self._grad(y, t) / _scale(y, self.reduction)
+        N = _scale(y, self.reduction)
+        with quiet():
+            grad = self._grad(y, t) / N
+            if not np.isfinite(grad).all():
+                # y or t near the largest float: 2 (y - t) or -t / y may overflow where the gradient
+                # (divided by N) does not; _quarter_grad is the same gradient divided by 4 (exactly)
+                quarter = self._quarter_grad(y, t)
+                if quarter is not None:
+                    grad = quarter / N * 4
+        return check_finite_result(grad, self.name, "the gradient dE/dy", "y and t")
 
-    def _sum(self, y, t):
+    def _terms(self, y, t):
+        """The entries whose sum is the 'sum' form of E."""
         raise NotImplementedError
+
+    def _quarter_grad(self, y, t):
+        """_grad(y, t) / 4 computed without overflowing where the gradient itself fits (or None)."""
+        return None
+
+    def _quarter_terms(self, y, t):
+        """_terms(y, t) / 4 computed without overflowing where the terms themselves fit (or None)."""
+        return None
 
     def _grad(self, y, t):
         raise NotImplementedError
@@ -99,43 +161,60 @@ class Loss:
 
 
 class SquaredError(Loss):
-    """E = 1/2 sum (y - t)^2 over every entry (seed 004, sec. 3.2.1; seeds 000, 001, 003); dE/dy = y - t."""
+    """E = 1/2 sum (y - t)^2 over every entry (note E, sec. 3.2.1; notes A, B, D); dE/dy = y - t."""
 
     name = "squared_error"
 
-    def _sum(self, y, t):
-        return 0.5 * np.sum((y - t) ** 2)
+    def _terms(self, y, t):
+        return 0.5 * (y - t) ** 2  # summed: the same number as 0.5 * sum((y - t)^2), scaling by 1/2 is exact
 
     def _grad(self, y, t):
         return y - t
+
+    def _quarter_grad(self, y, t):
+        return self._grad(y / 4, t / 4)  # linear in (y, t); quartering is exact
+
+    def _quarter_terms(self, y, t):
+        return self._terms(y / 2, t / 2)  # quadratic in (y, t); halving is exact
 
 
 class MeanSquaredError(Loss):
     """E = (1/N) sum_samples ||y_n - t_n||^2 (N = number of columns, 1 for a 1-D sample); dE/dy = (2/N)(y - t).
 
-    The mean form by definition (seed 002, problem 3 uses it with N = 3), so there is no reduction argument.
+    The mean form by definition (note C, problem 3 uses it with N = 3): reduction can only be 'mean'
+    (the sum form of the squared error is SquaredError('sum'), with the factor 1/2).
     """
 
     name = "mean_squared_error"
 
-    def __init__(self):
-        super().__init__("mean")  # E = (1/N) * sum of squares: the base class divides by N
+    def __init__(self, reduction: str = "mean"):
+        # E = (1/N) * sum of squares: the base class divides by N
+        super().__init__(check_choice(reduction, "reduction", "MeanSquaredError", ("mean",),
+                                      "the mean form by definition; the sum form is SquaredError('sum')"))
 
-    def _sum(self, y, t):
-        return np.sum((y - t) ** 2)
+    def _terms(self, y, t):
+        return (y - t) ** 2
 
     def _grad(self, y, t):
         return 2 * (y - t)
+
+    def _quarter_grad(self, y, t):
+        return self._grad(y / 4, t / 4)  # linear in (y, t); quartering is exact
+
+    def _quarter_terms(self, y, t):
+        return self._terms(y / 2, t / 2)  # quadratic in (y, t); halving is exact
 
     def __repr__(self) -> str:
         return "MeanSquaredError()"
 
 
 class BinaryCrossEntropy(Loss):
-    """E = -sum (t log y + (1 - t) log(1 - y)) (seed 004, sec. 3.2.2); dE/dy = (y - t) / (y (1 - y)) (eq. 3.6).
+    """E = -sum (t log y + (1 - t) log(1 - y)) (note E, sec. 3.2.2); dE/dy = (y - t) / (y (1 - y)) (eq. 3.6).
 
     y must lie strictly in (0, 1) and t in [0, 1]; y exactly 0 or 1 raises ValueError (log 0 is -inf):
-    use sigmoid_bce(z, t) on the logits instead.
+    use sigmoid_bce(z, t) on the logits instead. log(1 - y) is computed as log1p(-y), which keeps its
+    relative accuracy for tiny y (1 - 1e-16 rounds, so log(1 - y) would be 11 % off there, and 0 for
+    y = 1e-300). A gradient entry too large for a float (y = 5e-324 with t = 1) raises ValueError.
     """
 
     name = "binary_cross_entropy"
@@ -152,15 +231,15 @@ class BinaryCrossEntropy(Loss):
         _require_in_unit_interval(t, self.name)
         return y, t
 
-    def _sum(self, y, t):
-        return -np.sum(t * np.log(y) + (1 - t) * np.log(1 - y))
+    def _terms(self, y, t):
+        return -(t * np.log(y) + (1 - t) * np.log1p(-y))
 
     def _grad(self, y, t):
         return (y - t) / (y * (1 - y))
 
 
 class CategoricalCrossEntropy(Loss):
-    """E = -sum t log y (seed 004, sec. 3.2.3); dE/dy = -t / y (eq. 3.8).
+    """E = -sum t log y (note E, sec. 3.2.3); dE/dy = -t / y (eq. 3.8).
 
     y must be > 0 (log 0 is -inf; use softmax_cce(z, t) on the logits instead). t is usually a
     probability vector per column (t >= 0, column sums 1); the formulas here hold for any t.
@@ -177,18 +256,24 @@ class CategoricalCrossEntropy(Loss):
             )
         return y, t
 
-    def _sum(self, y, t):
-        return -np.sum(t * np.log(y))
+    def _terms(self, y, t):
+        return -(t * np.log(y))
 
     def _grad(self, y, t):
         return -t / y
+
+    def _quarter_grad(self, y, t):
+        return self._grad(y, t / 4)  # linear in t; quartering is exact
+
+    def _quarter_terms(self, y, t):
+        return self._terms(y, t / 4)  # linear in t; quartering is exact
 
 
 def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     """Binary cross entropy of sigmoid(z), from the logits z: returns (E, dE/dz).
 
     E = sum (log(1 + e^z) - t z), equal to -sum(t log s + (1 - t) log(1 - s)) with s = sigmoid(z),
-    computed as max(z, 0) - t z + log1p(e^{-|z|}) so it never overflows; dE/dz = s - t (seed 004, eq. 3.7).
+    computed as max(z, 0) - t z + log1p(e^{-|z|}) so it never overflows; dE/dz = s - t (note E, eq. 3.7).
     Shapes: z and t identical, (n,) or (n, N); t in [0, 1]. reduction 'mean' divides both by N.
     """
     where = "sigmoid_bce"
@@ -198,7 +283,11 @@ def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     N = _scale(z, reduction)
     # log(1 + e^z) - t z = max(z, 0) - t z + log1p(e^{-|z|}): the same as np.logaddexp(0, z) - t z, but a
     # tiny loss (t = 1, z = 40 gives 4.2e-18) keeps its relative accuracy instead of cancelling to 0.
-    E = float(np.sum(np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z))))) / N
+    # For |z| near the largest float max(z, 0) - t z is still finite (0 <= t <= 1); only a sum of
+    # several such terms can overflow, and then _reduce rescales it (or says that E does not fit).
+    with quiet():
+        terms = np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z)))
+        E = _reduce(terms, N, where, "z and t")
     return E, (_sigmoid.value(z) - t) / N
 
 
@@ -212,7 +301,8 @@ def _log_sum_exp_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     top = np.expand_dims(np.argmax(z, axis=0), 0)
     z_max = np.take_along_axis(z, top, axis=0)
-    e = np.exp(z - z_max)
+    with quiet():  # z - z_max below the float range is -inf, and e^-inf = 0 is the right term
+        e = np.exp(z - z_max)
     np.put_along_axis(e, top, 0.0, axis=0)
     return z_max, np.log1p(np.sum(e, axis=0, keepdims=True))
 
@@ -222,7 +312,7 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
 
     E = sum_columns sum_k t_k (logsumexp(z) - z_k) = -sum t log softmax(z), with the log-sum-exp taken
     as max(z) + log sum exp(z - max(z)) (in its log1p form, see _log_sum_exp_parts) so nothing overflows;
-    dE/dz = softmax(z) - t (seed 004, eq. 3.9).
+    dE/dz = softmax(z) - t (note E, eq. 3.9).
     Eq. 3.9 needs every column of t to be a probability vector (t >= 0, column sum 1); otherwise the
     true gradient is softmax(z) sum(t) - t, so such t raises ValueError.
     Shapes: z and t identical, (n,) or (n, N). reduction 'mean' divides both by N.
@@ -230,16 +320,29 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     where = "softmax_cce"
     reduction = _check_reduction(reduction, where)
     z, t = _pair(z, t, where, ("z", "t"))
-    column_sums = np.sum(t, axis=0)
-    if np.any(t < 0) or not np.allclose(column_sums, 1, rtol=0, atol=1e-6):
-        raise ValueError(
-            f"{where}: every column of t must be a probability vector (t >= 0, sum 1), because "
-            f"dE/dz = softmax(z) - t (eq. 3.9) assumes sum(t) = 1; column sums are {np.round(column_sums, 6)}, "
-            f"min(t) = {float(t.min())}"
-        )
+    _check_classes(z, "z", where, 0)
+    with quiet():  # huge t (refused just below) must not warn while its column sums are formed
+        column_sums = np.sum(t, axis=0)
+        if np.any(t < 0) or not np.allclose(column_sums, 1, rtol=0, atol=1e-6):
+            raise ValueError(
+                f"{where}: every column of t must be a probability vector (t >= 0, sum 1), because "
+                f"dE/dz = softmax(z) - t (eq. 3.9) assumes sum(t) = 1; column sums are {np.round(column_sums, 6)}, "
+                f"min(t) = {float(t.min())}"
+            )
     N = _scale(z, reduction)
     z_max, r = _log_sum_exp_parts(z)  # log sum_k e^{z_k} = z_max + r per column
-    E = float(np.sum(t * ((z_max - z) + r))) / N
+    with quiet():
+        terms = t * ((z_max - z) + r)
+        if np.isfinite(terms).all():
+            E = _reduce(terms, N, where, "z and t")
+        else:
+            # z_max - z exceeds the float range only for logits near +-max. There a quarter of each
+            # term is recomputed as (t/4) z_max - (t/4) z + (t/4) r: each product is finite (t <= 1),
+            # an entry with t = 0 adds exactly 0 (not 0 * inf = NaN), and E = sum / (N / 4) is
+            # returned whenever it fits in a float.
+            q = t / 4
+            quarter = np.where(np.isfinite(terms), terms / 4, (q * z_max - q * z) + q * r)
+            E = _reduce(quarter, N / 4, where, "z and t")
     return E, (_softmax.value(z) - t) / N
 
 
@@ -254,14 +357,17 @@ _LOSSES = {
 }
 
 
-def get_loss(name_or_obj) -> Loss:
+def get_loss(name_or_obj, where: str | None = None) -> Loss:
     """A Loss for a name ('squared_error', 'mean_squared_error' (alias 'mse'), 'binary_cross_entropy' ('bce'),
     'categorical_cross_entropy' ('cce')), with the default reduction 'sum', or a Loss instance (returned as
-    is). Unknown names raise ValueError listing the known ones."""
+    is). Unknown names (and anything else) raise ValueError listing the known ones; `where` (a function or
+    class) prefixes the message."""
     if isinstance(name_or_obj, Loss):
         return name_or_obj
     if isinstance(name_or_obj, str) and name_or_obj.lower() in _LOSSES:
         return _LOSSES[name_or_obj.lower()]()
+    shown = repr(name_or_obj) if len(repr(name_or_obj)) <= 80 else repr(name_or_obj)[:77] + "..."
+    prefix = f"{where}: " if where else ""
     raise ValueError(
-        f"unknown loss {name_or_obj!r}; known losses: {', '.join(sorted(_LOSSES))} (or pass a Loss instance)"
+        f"{prefix}unknown loss {shown}; known losses: {', '.join(sorted(_LOSSES))} (or pass a Loss instance)"
     )

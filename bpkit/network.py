@@ -1,7 +1,7 @@
 """A feedforward network: Dense layers l = 1..L and a loss E = g(a^L, t), trained by backpropagation.
 
-Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (seed 004, eqs. 2.5-2.10, sec. 4.1;
-seed 002): delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
+Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (note E, eqs. 2.5-2.10, sec. 4.1;
+note C): delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
 db^l = row sum of delta^l. Column layout: x (n_0,), (n_0, 1) or (n_0, N); t like a^L.
 """
 
@@ -11,8 +11,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape, check_shape
-from .activations import Sigmoid, Softmax
+from ._checks import (
+    as_float_array,
+    check_finite_result,
+    check_int,
+    check_int_list,
+    check_list,
+    check_number,
+    check_rng,
+    check_same_shape,
+    check_shape,
+    describe,
+    quiet,
+)
+from .activations import Sigmoid, Softmax, get_activation
 from .layers import Dense
 from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss, sigmoid_bce, softmax_cce
 
@@ -42,9 +54,21 @@ class Network:
     """
 
     def __init__(self, layers, loss="squared_error"):
-        layers = list(layers)
-        if not layers or not all(isinstance(layer, Dense) for layer in layers):
-            raise ValueError("Network: layers must be a non-empty list of Dense layers")
+        layers = check_list(layers, "layers", "Network", "a non-empty list of Dense layers")
+        if not layers:
+            raise ValueError("Network: layers must be a non-empty list of Dense layers but is []")
+        for l, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise TypeError(
+                    f"Network: layers must be a non-empty list of Dense layers but layers[{l}] is {describe(layer)}"
+                )
+            for k in range(l):
+                if layers[k] is layer:
+                    raise ValueError(
+                        f"Network: layers[{l}] is the same Dense object as layers[{k}]; each layer keeps its own "
+                        "forward cache (x, z, a), so one object cannot be two layers (create a second Dense, "
+                        "e.g. with the same W and b)"
+                    )
         for l, layer in enumerate(layers, start=1):
             if not layer._named:
                 layer.name = f"layer {l}"
@@ -56,7 +80,7 @@ class Network:
                     f"('{below.name}') has n_out={below.n_out}; they must be equal"
                 )
         self.layers = layers
-        self.loss = get_loss(loss)
+        self.loss = get_loss(loss, "Network")
         self.fused = self._fused_output()
         self._gradients = None
 
@@ -73,21 +97,25 @@ class Network:
     def from_sizes(cls, sizes, activations="sigmoid", loss="squared_error", rng=None, seed=None):
         """Network with layer sizes [n_0, n_1, ..., n_L]; activations: one name/Activation for every layer or
         a list of L of them. Weights W^l ~ N(0, 1/n_{l-1}) from rng (a Generator or an int; or give seed),
-        default np.random.default_rng(0). Layers are named 'layer 1' .. 'layer L'."""
-        sizes = list(sizes)
-        if len(sizes) < 2:
-            raise ValueError(f"Network.from_sizes: sizes must be [n_0, n_1, ..., n_L] with L >= 1 but is {sizes!r}")
+        default np.random.default_rng(0). Layers are named 'layer 1' .. 'layer L'.
+        sizes: integers >= 1 (TypeError for bool/float/str entries); seed: a non-negative integer."""
+        where = "Network.from_sizes"
+        sizes = check_int_list(sizes, "sizes", where, "[n_0, n_1, ..., n_L] with L >= 1", min_len=2)
         L = len(sizes) - 1
         if isinstance(activations, (list, tuple)):
             if len(activations) != L:
                 raise ValueError(
-                    f"Network.from_sizes: {L} layers need {L} activations but got {len(activations)}"
+                    f"{where}: {L} layers need {L} activations but got {len(activations)}"
                 )
         else:
             activations = [activations] * L
+        activations = [get_activation(a, f"{where}: activations[{l}]") for l, a in enumerate(activations)]
         if rng is not None and seed is not None:
-            raise ValueError("Network.from_sizes: give rng or seed, not both")
-        rng = np.random.default_rng(rng if rng is not None else (0 if seed is None else seed))
+            raise ValueError(f"{where}: give rng or seed, not both")
+        if seed is not None:
+            rng = np.random.default_rng(check_int(seed, "seed", where, 0))
+        else:
+            rng = check_rng(rng, "rng", where)
         layers = [
             Dense(sizes[l - 1], sizes[l], activations[l - 1], rng=rng, name=f"layer {l}") for l in range(1, L + 1)
         ]
@@ -145,18 +173,34 @@ class Network:
 
     # --- training -----------------------------------------------------------------------------
     def sgd_step(self, lr: float) -> None:
-        """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward (seed 004, sec. 2.2)."""
+        """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward (note E, sec. 2.2).
+
+        lr: a finite number > 0. All new weights are computed first; if one of them does not fit in a
+        float (lr dW overflows), ValueError and no weight changes.
+        """
+        where = "Network.sgd_step"
+        lr = check_number(lr, "lr", where, low=0.0, low_open=True)
         if self._gradients is None:
-            raise RuntimeError("Network.sgd_step: call backward(t) or gradients(x, t) first")
-        for layer, dW, db in zip(self.layers, self._gradients.dW, self._gradients.db):
-            layer.W -= lr * dW
-            layer.b -= lr * db
+            raise RuntimeError(f"{where}: call backward(t) or gradients(x, t) first")
+        new = []
+        with quiet():
+            for layer, dW, db in zip(self.layers, self._gradients.dW, self._gradients.db):
+                new.append((layer.W - lr * dW, layer.b - lr * db))
+        for l, (W, b) in enumerate(new, start=1):
+            check_finite_result(W, where, f"the new W^{l} = W^{l} - lr dW^{l}", f"lr = {lr!r} and dW^{l}")
+            check_finite_result(b, where, f"the new b^{l} = b^{l} - lr db^{l}", f"lr = {lr!r} and db^{l}")
+        for layer, (W, b) in zip(self.layers, new):
+            layer.W[...] = W
+            layer.b[...] = b
 
     def train(self, x, t, lr: float, steps: int) -> list:
         """Full-batch gradient descent: `steps` times gradients(x, t) then sgd_step(lr).
 
         Returns the list of `steps` losses; losses[k] is E before step k + 1.
+        lr: a finite number > 0; steps: an integer >= 1.
         """
+        check_number(lr, "lr", "Network.train", low=0.0, low_open=True)
+        steps = check_int(steps, "steps", "Network.train")
         losses = []
         for _ in range(steps):
             self.forward(x)
@@ -190,7 +234,10 @@ class Network:
         saved = self.params_vector()
         try:
             self.set_params_vector(v)
-            return self.loss_value(x, t)
+            try:
+                return self.loss_value(x, t)
+            except ValueError as err:  # e.g. z = W x + b overflows: the weights came from v
+                raise ValueError(f"Network.loss_of_params: with the parameters v: {err}") from None
         finally:
             self.set_params_vector(saved)
 

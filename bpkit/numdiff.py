@@ -14,7 +14,17 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import as_float_array, check_same_shape, format_shape
+from ._checks import (
+    as_float_array,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_finite_result,
+    check_number,
+    check_same_shape,
+    format_shape,
+    quiet,
+)
 
 __all__ = [
     "numerical_jacobian",
@@ -24,6 +34,30 @@ __all__ = [
     "GradientCheckError",
     "check_gradient",
 ]
+
+
+# The smallest step, relative to max(1, max|x|): below it x + eps is x, or nearly (float64 has ~16 digits),
+# and the difference quotient is rounding noise (at eps = 1e-300 it is exactly 0).
+MIN_RELATIVE_EPS = 1e-12
+
+
+def _check_eps(eps, x: np.ndarray, where: str, order: int) -> float:
+    """eps: a finite number > 0, at least MIN_RELATIVE_EPS * max(1, max|x|), and with x +- 2 eps finite."""
+    eps = check_number(eps, "eps", where, low=0.0, low_open=True)
+    scale = max(1.0, float(np.max(np.abs(x))))
+    floor = MIN_RELATIVE_EPS * scale
+    if eps < floor:
+        raise ValueError(
+            f"{where}: eps = {eps!r} is too small for x (max |x| = {scale:.3g}): steps below "
+            f"{MIN_RELATIVE_EPS:g} * max(1, max|x|) = {floor:.3g} are lost to rounding (x + eps == x, or "
+            f"nearly); use eps >= {floor:.3g}, typically 1e-6 (order 2) or 1e-3 (order 4)"
+        )
+    reach = max(abs(m) for m, _ in _STENCILS[order])
+    with quiet():
+        far = scale + reach * eps
+    if not np.isfinite(far):
+        raise ValueError(f"{where}: x +- {reach} eps leaves the float range (eps = {eps!r}, max |x| = {scale:.3g})")
+    return eps
 
 
 def _evaluate(f: Callable, x: np.ndarray, where: str) -> np.ndarray:
@@ -43,45 +77,56 @@ def numerical_jacobian(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.
     """Central-difference Jacobian of f at x.
 
     J[i..., j...] = (f(x + eps e_j) - f(x - eps e_j))[i...] / (2 eps), i.e. J_F(x)[i, j] = d F_i / d x_j
-    as in seed 004, eq. 1.1, generalised to arrays. ``order=4`` uses the five-point stencil
+    as in note E, eq. 1.1, generalised to arrays. ``order=4`` uses the five-point stencil
     (-f(x + 2eps e_j) + 8 f(x + eps e_j) - 8 f(x - eps e_j) + f(x - 2eps e_j)) / (12 eps).
 
     Shapes: x any shape; f(x) any shape (or a scalar). Returns f(x).shape + x.shape, dtype float64.
     For a scalar f this is x.shape: the gradient.
-    Raises ValueError for non-finite x, eps <= 0, an order other than 2 or 4, or f returning
-    non-finite values or changing shape.
+    Raises ValueError for non-finite or empty x, eps <= 0 or below 1e-12 * max(1, max|x|) (the step would
+    be lost to rounding), an order other than 2 or 4, or f returning non-finite values or changing shape;
+    TypeError if f is not callable or eps/order have the wrong type.
     """
     where = "numerical_jacobian"
-    if not (np.isscalar(eps) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"{where}: eps must be a positive finite number but is {eps!r}")
-    if order not in _STENCILS:
-        raise ValueError(f"{where}: order must be one of {sorted(_STENCILS)} but is {order!r}")
+    check_callable(f, "f", where)
+    order = _check_order(order, where)
     x = np.array(as_float_array(x, "x", where), dtype=np.float64)
+    eps = _check_eps(eps, x, where, order)
     out_shape = _evaluate(f, x, where).shape
     J = np.empty(out_shape + x.shape, dtype=np.float64)
-    for j in np.ndindex(*x.shape):
-        total = np.zeros(out_shape)
-        for multiple, weight in _STENCILS[order]:
-            x_step = x.copy()
-            x_step[j] += multiple * eps
-            f_step = _evaluate(f, x_step, f"{where} (at x{list(j)} {multiple:+d} eps)")
-            if f_step.shape != out_shape:
-                raise ValueError(
-                    f"{where}: f(x) has shape {format_shape(out_shape)} but f changed its output shape "
-                    f"when x{list(j)} was perturbed"
-                )
-            total += weight * f_step
-        J[(Ellipsis,) + j] = total / eps
-    return J
+    with quiet():  # a difference quotient too large for a float is reported below
+        for j in np.ndindex(*x.shape):
+            total = np.zeros(out_shape)
+            for multiple, weight in _STENCILS[order]:
+                x_step = x.copy()
+                x_step[j] += multiple * eps
+                f_step = _evaluate(f, x_step, f"{where} (at x{list(j)} {multiple:+d} eps)")
+                if f_step.shape != out_shape:
+                    raise ValueError(
+                        f"{where}: f(x) has shape {format_shape(out_shape)} but f changed its output shape "
+                        f"when x{list(j)} was perturbed"
+                    )
+                total += weight * f_step
+            J[(Ellipsis,) + j] = total / eps
+    return check_finite_result(J, where, "the difference quotient (f(x + eps) - f(x - eps)) / (2 eps)",
+                               "f(x) and eps")
+
+
+def _check_order(order, where: str) -> int:
+    return check_choice(order, "order", where, sorted(_STENCILS))
 
 
 def numerical_gradient(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.ndarray:
-    """Central-difference gradient of a scalar function f at x (seed 004, eq. 1.1: the column of dz/dx_j).
+    """Central-difference gradient of a scalar function f at x (note E, eq. 1.1: the column of dz/dx_j).
 
     Shapes: x any shape; f(x) must be a scalar (0-d); returns x.shape, dtype float64.
     Raises ValueError if f(x) is not a scalar.
     """
-    value = np.asarray(f(np.array(as_float_array(x, "x", "numerical_gradient"), dtype=np.float64)))
+    where = "numerical_gradient"
+    check_callable(f, "f", where)
+    order = _check_order(order, where)
+    x_arr = np.array(as_float_array(x, "x", where), dtype=np.float64)
+    _check_eps(eps, x_arr, where, order)
+    value = np.asarray(f(x_arr))
     if value.ndim != 0:
         raise ValueError(
             f"numerical_gradient: f must return a scalar but f(x) has shape {format_shape(value.shape)}; "
@@ -95,13 +140,20 @@ def relative_error(analytic, numerical, floor: float = 1e-8) -> np.ndarray:
 
     The floor keeps entries where both values are (nearly) zero from dividing by zero: there the
     measure becomes |a - n| / floor. Shapes must match exactly (no broadcasting); returns that shape.
+    floor: a finite number > 0. The result lies in [0, 2] wherever |a| or |n| exceeds the floor, also
+    for values near the largest float (a - n may overflow there; those entries are computed from a/2, n/2).
     """
     where = "relative_error"
+    floor = check_number(floor, "floor", where, low=0.0, low_open=True)
     a = as_float_array(analytic, "analytic", where)
     n = as_float_array(numerical, "numerical", where)
     check_same_shape(a, n, ("analytic", "numerical"), where)
     scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
-    return np.abs(a - n) / scale
+    with quiet():
+        rel = np.abs(a - n) / scale
+        if not np.isfinite(rel).all():  # a - n overflowed: halve everything (exact) and divide again
+            rel = np.where(np.isfinite(rel), rel, np.abs(a / 2 - n / 2) / (scale / 2))
+    return rel
 
 
 class GradientCheckError(AssertionError):
@@ -156,7 +208,13 @@ def check_gradient(
     Raises ValueError if the shapes differ (both shapes are named).
     """
     where = "check_gradient"
+    check_callable(f, "f", where)
+    tol = check_number(tol, "tol", where, low=0.0)
+    raise_on_fail = check_bool(raise_on_fail, "raise_on_fail", where)
+    floor = check_number(floor, "floor", where, low=0.0, low_open=True)
+    order = _check_order(order, where)
     x = as_float_array(x, "x", where)
+    _check_eps(eps, np.asarray(x, dtype=np.float64), where, order)
     if callable(analytic):
         analytic = analytic(x.copy())
     a = np.asarray(as_float_array(analytic, "analytic gradient", where), dtype=np.float64)
@@ -167,8 +225,6 @@ def check_gradient(
             f"shape {format_shape(numerical.shape)} (f(x).shape + x.shape, with x of shape "
             f"{format_shape(x.shape)})"
         )
-    if a.size == 0:
-        return GradCheckResult(True, 0.0, (), 0.0, 0.0, 0.0, tol, a.shape)
     rel = relative_error(a, numerical, floor)
     worst = tuple(int(i) for i in np.unravel_index(np.argmax(rel), rel.shape))
     result = GradCheckResult(

@@ -2,12 +2,42 @@
 
 Each function draws on an ``Axes`` it is given and returns it, so a notebook cell stays a
 few lines long and the figure layout stays in the notebook.
+
+Bad arguments raise ValueError or TypeError naming them, as everywhere in bpkit: ax must be a
+matplotlib Axes, functions must be callable, grids finite, increasing 1-D arrays of at least two
+points, counts integers, formats valid. Coordinates beyond 1e300 in magnitude are refused: matplotlib
+adds margins to the data limits, which would overflow near the largest float.
 """
 from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
+
+from ._checks import (
+    as_float_array,
+    check_axes,
+    check_bool,
+    check_callable,
+    check_cmap,
+    check_coordinates,
+    check_format,
+    check_int,
+    check_list,
+    check_number,
+    describe,
+    quiet,
+)
+
+
+def _grid(values, name: str, where: str) -> np.ndarray:
+    """A 1-D grid of at least 2 finite points in increasing order."""
+    xs = check_coordinates(values, name, where)
+    if xs.ndim != 1 or xs.size < 2:
+        raise ValueError(f"{where}: {name} must be a 1-D grid of >= 2 points but has shape {xs.shape}")
+    if np.any(np.diff(xs) <= 0):
+        raise ValueError(f"{where}: {name} must be increasing (a grid) but {name} = {xs!r}")
+    return xs
 
 
 def contour_with_gradient(ax, E: Callable[[np.ndarray], float], xs: np.ndarray, ys: np.ndarray,
@@ -18,13 +48,24 @@ def contour_with_gradient(ax, E: Callable[[np.ndarray], float], xs: np.ndarray, 
     The arrow is scaled to a fixed fraction of the plot so a tiny gradient stays visible;
     its length is printed in the title instead.
     """
-    point, grad = np.asarray(point, float), np.asarray(grad, float)
+    where = "contour_with_gradient"
+    check_axes(ax, "ax", where)
+    check_callable(E, "E", where)
+    point = check_coordinates(point, "point", where)
+    grad = np.asarray(as_float_array(grad, "grad", where), dtype=np.float64)
     if point.shape != (2,) or grad.shape != (2,):
-        raise ValueError(f"point and grad must have shape (2,), got {point.shape} and {grad.shape}")
+        raise ValueError(f"{where}: point and grad must have shape (2,), got {point.shape} and {grad.shape}")
+    xs, ys = _grid(xs, "xs", where), _grid(ys, "ys", where)
+    levels = check_int(levels, "levels", where)
+    with quiet():
+        norm = float(np.linalg.norm(grad))
+        if not np.isfinite(norm):  # the squares overflowed: hypot does not
+            norm = float(np.hypot(grad[0], grad[1]))
+    if not np.isfinite(norm):
+        raise ValueError(f"{where}: the length of grad overflows float64 (grad = {grad!r})")
     values = np.array([[E(np.array([x, y])) for x in xs] for y in ys])
     ax.contour(xs, ys, values, levels=levels, cmap="viridis", linewidths=0.8)
     ax.plot(*point, "o", color="crimson")
-    norm = float(np.linalg.norm(grad))
     if norm > 0:
         span = 0.15 * (xs[-1] - xs[0])
         step = -grad / norm * span
@@ -39,10 +80,26 @@ def contour_with_gradient(ax, E: Callable[[np.ndarray], float], xs: np.ndarray, 
 
 def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]],
                  xlabel: str = "size $m$", ylabel: str = "seconds"):
-    """Log-log plot of run times: one line per entry of ``series`` (label -> times, one per size)."""
+    """Log-log plot of run times: one line per entry of ``series`` (label -> times, one per size).
+
+    sizes and every series' times: positive finite numbers (a log axis), one time per size.
+    """
+    where = "plot_timings"
+    check_axes(ax, "ax", where)
+    sizes = check_coordinates(sizes, "sizes", where)
+    if sizes.ndim != 1 or np.any(sizes <= 0):
+        raise ValueError(f"{where}: sizes must be a list of positive numbers but is {sizes!r}")
+    if not isinstance(series, Mapping):
+        raise TypeError(f"{where}: series must be a dict label -> times but is {describe(series)}")
+    checked = {}
     for label, times in series.items():
-        if len(times) != len(sizes):
-            raise ValueError(f"series {label!r} has {len(times)} times for {len(sizes)} sizes")
+        times = check_coordinates(times, f"series[{label!r}]", where)
+        if times.ndim != 1 or len(times) != len(sizes):
+            raise ValueError(f"{where}: series {label!r} has {times.size} times for {len(sizes)} sizes")
+        if np.any(times <= 0):
+            raise ValueError(f"{where}: series {label!r} has times <= 0, which a log axis cannot show")
+        checked[label] = times
+    for label, times in checked.items():
         ax.loglog(sizes, times, "o-", label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -52,7 +109,7 @@ def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]]
 
 
 def plot_activation(ax, act, lo: float, hi: float, n: int = 401, derivative: bool = True):
-    """An element-wise activation f and its derivative f' over [lo, hi] (seed 004, eqs. 3.1-3.3).
+    """An element-wise activation f and its derivative f' over [lo, hi] (note E, eqs. 3.1-3.3).
 
     ``act`` is an Activation or a name ('sigmoid', 'tanh', 'relu', 'identity', 'square').
     Draws f(z) as a solid line and, if ``derivative``, f'(z) (the diagonal of the Jacobian)
@@ -61,20 +118,30 @@ def plot_activation(ax, act, lo: float, hi: float, n: int = 401, derivative: boo
     """
     from .activations import get_activation
 
-    act = get_activation(act)
+    where = "plot_activation"
+    check_axes(ax, "ax", where)
+    act = get_activation(act, f"{where}: act")
     if not act.elementwise:
         raise ValueError(
             f"plot_activation: activation '{act.name}' is not element-wise, so it has no curve f'(z); "
             "draw its Jacobian with heatmap(ax, act.jacobian(z))"
         )
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+    check_number(lo, "lo", where)
+    check_number(hi, "hi", where)
+    if not lo < hi:
         raise ValueError(f"plot_activation: need finite lo < hi but got lo={lo!r}, hi={hi!r}")
-    if n < 2:
-        raise ValueError(f"plot_activation: need n >= 2 points but got n={n!r}")
+    check_coordinates([lo, hi], "lo and hi", where)
+    n = check_int(n, "n", where, 2)
+    derivative = check_bool(derivative, "derivative", where)
     z = np.linspace(lo, hi, n)
-    ax.plot(z, act.value(z), "-", lw=2, label=f"$f(z)$ ({act.name})")
+    try:
+        a = check_coordinates(act.value(z), "f(z)", where)
+        d = check_coordinates(act.derivative(z), "f'(z)", where) if derivative else None
+    except ValueError as err:  # e.g. square of z = 1e200: name the arguments that chose z
+        raise ValueError(f"{where}: on [lo, hi] = [{lo!r}, {hi!r}]: {err}") from None
+    ax.plot(z, a, "-", lw=2, label=f"$f(z)$ ({act.name})")
     if derivative:
-        ax.plot(z, act.derivative(z), "--", lw=2, label="$f'(z)$")
+        ax.plot(z, d, "--", lw=2, label="$f'(z)$")
     ax.axhline(0, color="0.6", lw=0.8)
     ax.axvline(0, color="0.6", lw=0.8)
     ax.set_xlim(lo, hi)
@@ -90,21 +157,26 @@ def heatmap(ax, M, labels: Sequence[str] | None = None, col_labels: Sequence[str
     """A matrix M of shape (q, p) as a colour map with every entry written in its cell.
 
     The colour scale is symmetric about 0 (0 is white for the default diverging map), so the
-    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (seed 004, eq. 3.5), show
+    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (note E, eq. 3.5), show
     at a glance. ``labels`` name the q rows and ``col_labels`` the p columns (default: the
     row labels, which then requires a square M). Returns ax; the image is ``ax.images[0]``.
     """
-    M = np.asarray(M, dtype=float)
+    where = "heatmap"
+    check_axes(ax, "ax", where)
+    M = check_coordinates(M, "M", where)
     if M.ndim != 2 or M.size == 0:
         raise ValueError(f"heatmap: M must be a non-empty matrix (q, p) but has shape {M.shape}")
-    if not np.all(np.isfinite(M)):
-        raise ValueError("heatmap: M contains NaN or inf")
     q, p = M.shape
     if col_labels is None:
         col_labels = labels
     for name, lab, k in (("labels", labels, q), ("col_labels", col_labels, p)):
-        if lab is not None and len(lab) != k:
-            raise ValueError(f"heatmap: {name} has {len(lab)} entries but M of shape {M.shape} needs {k}")
+        if lab is not None:
+            lab = check_list(lab, name, where, f"a list of {k} labels")
+            if len(lab) != k:
+                raise ValueError(f"heatmap: {name} has {len(lab)} entries but M of shape {M.shape} needs {k}")
+    check_format(fmt, "fmt", where)
+    check_cmap(cmap, "cmap", where)
+    colorbar = check_bool(colorbar, "colorbar", where)
     vmax = float(np.max(np.abs(M))) or 1.0
     im = ax.imshow(M, cmap=cmap, vmin=-vmax, vmax=vmax)
     for (i, j), value in np.ndenumerate(M):
@@ -128,15 +200,23 @@ def plot_loss_and_gradient(ax, xs, E: Callable[[float], float], dE: Callable[[fl
 
     With ``point``, also marks (point, E(point)) and draws the tangent line of E there, whose
     slope is dE(point): the number backpropagation sends back. E and dE take and return floats.
+    xs: a finite, increasing 1-D grid of at least 2 points; point: None or a number inside the grid.
     """
-    xs = np.asarray(xs, dtype=float)
+    where = "plot_loss_and_gradient"
+    check_axes(ax, "ax", where)
+    xs = np.asarray(as_float_array(xs, "xs", where), dtype=np.float64)
     if xs.ndim != 1 or xs.size < 2:
         raise ValueError(f"plot_loss_and_gradient: xs must be a 1-D grid of >= 2 points but has shape {xs.shape}")
+    xs = _grid(xs, "xs", where)
+    check_callable(E, "E", where)
+    check_callable(dE, "dE", where)
+    if point is not None:
+        check_number(point, "point", where)
+        if not xs[0] <= point <= xs[-1]:
+            raise ValueError(f"plot_loss_and_gradient: point {point!r} lies outside the grid [{xs[0]}, {xs[-1]}]")
     ax.plot(xs, [E(x) for x in xs], "-", lw=2, label="$E$")
     ax.plot(xs, [dE(x) for x in xs], "--", lw=2, label=f"$dE/d${xlabel}")
     if point is not None:
-        if not xs[0] <= point <= xs[-1]:
-            raise ValueError(f"plot_loss_and_gradient: point {point!r} lies outside the grid [{xs[0]}, {xs[-1]}]")
         e0, slope = E(point), dE(point)
         half = 0.15 * (xs[-1] - xs[0])
         ends = np.array([point - half, point + half])
@@ -154,12 +234,17 @@ def draw_shape_table(ax, rows, unit: float = 0.25) -> None:
     the forward pass on the upper line (blue), the backward pass on the lower line (orange), each
     rectangle named above and its shape written below. A vector (n,) is drawn as an (n, 1) column.
 
-    rows: the list from bpkit.batched.shape_table (name, shape, "forward" or "backward").
+    rows: the list from bpkit.batched.shape_table (name, shape, "forward" or "backward"); unit > 0.
     """
     from matplotlib.patches import Rectangle
 
     from ._checks import format_shape
+    from .batched import check_shape_rows
 
+    where = "draw_shape_table"
+    check_axes(ax, "ax", where)
+    rows = check_shape_rows(rows, where)
+    unit = check_number(unit, "unit", where, low=0.0, low_open=True)
     lines = [[r for r in rows if r[2] == "forward"], [r for r in rows if r[2] == "backward"]]
     heights = [max((r[1][0] for r in line), default=0) * unit for line in lines]
     y_top, right = 0.0, 0.0

@@ -18,14 +18,18 @@ For a fixed offset the target positions of different windows are all different, 
 exact, and windows that overlap (s < k) accumulate over the offsets, as the chain rule requires.
 Ties: the whole gradient of a window goes to the FIRST maximal entry in row-major order (a strict >
 keeps the earlier offset), exactly as in maxpool2d_backward_loop.
+
+Input rules as in bpkit.conv_reference: every size at least 1, integer size and stride (TypeError for
+bool, float, str). Values near the largest float: an average whose sum would overflow is computed as
+the sum of x / k^2; a dx whose overlapping windows add up beyond the float range raises ValueError.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, format_shape
-from .conv_reference import _check_dout, _check_int, _pool_inputs
+from ._checks import as_float_array, check_finite_result, check_int, format_shape, quiet
+from .conv_reference import _check_dout, _pool_inputs
 
 __all__ = [
     "maxpool2d_forward",
@@ -73,22 +77,28 @@ def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """
     where = "maxpool2d_backward"
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
-    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where)
+    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where, "x, size and stride")
     _, arg = _max_and_argmax(x, k, s, OH, OW)
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
     zero = dx.dtype.type(0)
-    for q in range(k * k):
-        _offset_view(dx, q // k, q % k, s, OH, OW)[...] += np.where(arg == q, dout, zero)
-    return dx
+    with quiet():  # overlapping windows add up; a sum beyond the float range is reported below
+        for q in range(k * k):
+            _offset_view(dx, q // k, q % k, s, OH, OW)[...] += np.where(arg == q, dout, zero)
+    return check_finite_result(dx, where, "dx (overlapping windows add up)", "dout")
 
 
 def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = (1/k^2) sum_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW)."""
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward")
     out = _offset_view(x, 0, 0, s, OH, OW).copy()
-    for q in range(1, k * k):
-        out += _offset_view(x, q // k, q % k, s, OH, OW)
-    out /= k * k
+    with quiet():
+        for q in range(1, k * k):
+            out += _offset_view(x, q // k, q % k, s, OH, OW)
+        out /= k * k
+        if not np.isfinite(out).all():  # the sum overflowed (values near the largest float)
+            out = _offset_view(x, 0, 0, s, OH, OW) / (k * k)
+            for q in range(1, k * k):
+                out += _offset_view(x, q // k, q % k, s, OH, OW) / (k * k)
     return out
 
 
@@ -99,12 +109,13 @@ def avgpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """
     where = "avgpool2d_backward"
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
-    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where)
+    dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where, "x, size and stride")
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
     share = dout / (k * k)
-    for q in range(k * k):
-        _offset_view(dx, q // k, q % k, s, OH, OW)[...] += share
-    return dx
+    with quiet():  # overlapping windows add up; a sum beyond the float range is reported below
+        for q in range(k * k):
+            _offset_view(dx, q // k, q % k, s, OH, OW)[...] += share
+    return check_finite_result(dx, where, "dx (overlapping windows add up)", "dout")
 
 
 class _Pool2D:
@@ -116,8 +127,8 @@ class _Pool2D:
     def __init__(self, size, stride=None, name=None):
         self.name = self._kind.lower() if name is None else str(name)
         where = self._where_for(size, stride)
-        self.size = _check_int(size, "size", where, 1)
-        self.stride = self.size if stride is None else _check_int(stride, "stride", where, 1)
+        self.size = check_int(size, "size", where, 1)
+        self.stride = self.size if stride is None else check_int(stride, "stride", where, 1)
         self.x = self.out = None
 
     def _where_for(self, size, stride) -> str:

@@ -66,7 +66,7 @@ def test_every_toc_entry_has_a_page():
 def test_build_is_newer_than_its_sources():
     _read(LOG)  # fails if there is no build
     built = LOG.stat().st_mtime
-    sources = [ROOT / "_config.yml", ROOT / "_toc.yml", *ROOT.glob("*.md"),
+    sources = [ROOT / "_config.yml", ROOT / "_toc.yml", *ROOT.glob("*.md"), *ROOT.glob("*.bib"),
                *ROOT.glob("chapters/*"), *ROOT.glob("tools/**/*")]
     stale = sorted(
         str(path.relative_to(ROOT))

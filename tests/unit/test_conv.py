@@ -153,8 +153,8 @@ def test_other_argument_errors():
         bp.conv2d_forward(x, np.zeros((3, 2, 3)))
     with pytest.raises(ValueError, match=re.escape("b has shape (2,) but expected (3,)")):
         bp.conv2d_forward(x, Wk, np.zeros(2))
-    for bad in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match="stride must be a positive integer"):
+    for bad, error in ((0, ValueError), (-1, ValueError), (1.5, TypeError), (2.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="stride must be a positive integer"):  # not an integer: TypeError
             bp.conv2d_forward(x, Wk, stride=bad)
     with pytest.raises(ValueError, match="padding must be a non-negative integer"):
         bp.conv2d_forward(x, Wk, padding=-1)

@@ -63,17 +63,19 @@ def test_weight_pairs_sum_to_the_weight_gradient_and_invert_output_dependencies(
 
 
 def test_conv_output_shape_and_its_errors():
-    assert cp.conv_output_shape(4, 4, 2, 2) == (3, 3)              # seed 001
+    assert cp.conv_output_shape(4, 4, 2, 2) == (3, 3)              # note B
     assert cp.conv_output_shape(5, 7, 3, 2, stride=2, padding=1) == (3, 4)
     with pytest.raises(ValueError, match=r"kernel \(5, 2\) is larger than the padded input \(4, 4\)"):
         cp.conv_output_shape(4, 4, 5, 2)
-    with pytest.raises(ValueError, match="stride must be an integer >= 1 but is 0"):
+    with pytest.raises(ValueError, match="stride must be a positive integer but is 0"):
         cp.conv_output_shape(4, 4, 2, 2, stride=0)
-    with pytest.raises(ValueError, match="padding must be an integer >= 0 but is 1.5"):
-        cp.conv_output_shape(4, 4, 2, 2, padding=1.5)
-    with pytest.raises(ValueError, match=r"output position \(3, 0\) is outside the shape \(3, 3\)"):
+    with pytest.raises(TypeError, match=r"padding must be a non-negative integer .* but is 1.5 \(float\)"):
+        cp.conv_output_shape(4, 4, 2, 2, padding=1.5)       # not an integer: TypeError, never truncated
+    with pytest.raises(ValueError, match=r"output position \(i, j\) = \(3, 0\) is outside the shape \(3, 3\)"):
         cp.output_dependencies(4, 4, 2, 2, 3, 0)
-    with pytest.raises(ValueError, match=r"kernel weight \(0, 2\) is outside the shape \(2, 2\)"):
+    with pytest.raises(TypeError, match=r"i must be a non-negative integer"):
+        cp.output_dependencies(4, 4, 2, 2, 1.5, 0)           # used to be truncated to 1
+    with pytest.raises(ValueError, match=r"kernel weight \(u, v\) = \(0, 2\) is outside the shape \(2, 2\)"):
         cp.weight_pairs(4, 4, 2, 2, 0, 2)
 
 
@@ -125,7 +127,7 @@ def test_draw_weight_pairs_returns_the_weight_gradient(axes):
     _, dW, _ = bp.conv2d_backward_loop(dz[None, None], x[None, None], Wk[None, None])
     grad = cp.draw_weight_pairs(axes, x, Wk, dz, 0, 0)
     assert grad == pytest.approx(dW[0, 0, 0, 0], rel=1e-12)
-    # seed 001: the inputs paired with w11 are the top-left 3 x 3 patch of x
+    # note B: the inputs paired with w11 are the top-left 3 x 3 patch of x
     assert sorted(_filled(axes[0], cp.HIGHLIGHT)) == list(itertools.product(range(3), range(3)))
     assert len(_filled(axes[2], cp.PARTNER)) == 9
     with pytest.raises(ValueError, match=r"dz has shape \(2, 2\) but expected \(3, 3\)"):

@@ -44,15 +44,15 @@ def test_fmt_scale_and_negative_zero():
 def test_load_printed_requires_keys(tmp_path):
     p = tmp_path / "v.json"
     p.write_text(json.dumps([{"problem": 1, "quantity": "z", "value": [["1"]]}]))
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(ValueError, match="source"):
         load_printed(p)
 
 
 def test_table_rows_and_select():
     entries = [
         {"problem": 1, "quantity": "x", "kind": "given", "value": [["2"]],
-         "seed": "s", "line": 1},
-        {"problem": 1, "quantity": "y", "value": [["4"]], "seed": "s", "line": 2},
+         "source": "s", "line": 1},
+        {"problem": 1, "quantity": "y", "value": [["4"]], "source": "s", "line": 2},
     ]
     assert [e["quantity"] for e in select(entries, 1)] == ["y"]
     rows = table_rows(select(entries, 1), {"y": np.array([[5.0]])},

@@ -1,4 +1,4 @@
-"""vjp / jvp and the chain of maps (chapter 1, seed 004 eqs. 1.1-1.4)."""
+"""vjp / jvp and the chain of maps (chapter 1, note E eqs. 1.1-1.4)."""
 
 import numpy as np
 import pytest
@@ -106,7 +106,7 @@ def test_chain_checks_consecutive_shapes():
         chain_vjp([np.ones((4, 3)), np.ones((2, 5))], np.ones(2))
     with pytest.raises(ValueError, match="chain_jacobian_forward: J_2"):
         chain_jacobian_forward([np.ones((4, 3)), np.ones((2, 5))])
-    with pytest.raises(ValueError, match=r"vjp: v has shape \(3,\) but expected \(2,\)"):
+    with pytest.raises(ValueError, match=r"chain_vjp: grad_g has shape \(3,\) but expected \(2,\)"):
         chain_vjp([np.ones((4, 3)), np.ones((2, 4))], np.ones(3))
 
 

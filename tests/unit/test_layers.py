@@ -1,4 +1,4 @@
-"""Dense: forward caches, backward stores dW, db and returns W^T delta (seed 004, eqs. 2.5-2.10, sec. 4.1)."""
+"""Dense: forward caches, backward stores dW, db and returns W^T delta (note E, eqs. 2.5-2.10, sec. 4.1)."""
 
 import re
 
@@ -18,6 +18,10 @@ rng = np.random.default_rng(3)
 @given(st.integers(1, 4), st.integers(1, 4), st.sampled_from([None, 1, 3]), st.sampled_from(SMOOTH), st.integers(0, 2**16))
 def test_backward_matches_finite_differences(n_in, n_out, N, act, seed):
     r = np.random.default_rng(seed)
+    if act == "softmax" and n_out == 1:  # softmax of one output is always 1: refused
+        with pytest.raises(ValueError, match="softmax layer needs n_out >= 2"):
+            Dense(n_in, n_out, act)
+        return
     layer = Dense(n_in, n_out, act, W=r.normal(size=(n_out, n_in)), b=r.normal(size=n_out), name="probe")
     x = r.normal(size=(n_in,) if N is None else (n_in, N))
     a = layer.forward(x)
@@ -119,9 +123,11 @@ def test_bad_parameters_name_the_layer(kwargs, expected):
         assert str(err.value).startswith(LAYER)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.0, True, "3"])
-def test_sizes_must_be_positive_integers(bad):
-    with pytest.raises(ValueError, match="Dense: n_in must be a positive integer"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError),
+                                        ("3", TypeError)])
+def test_sizes_must_be_positive_integers(bad, error):
+    # a size below 1 is a ValueError; a size that is not an integer at all (even 2.0) a TypeError
+    with pytest.raises(error, match="Dense: n_in must be a positive integer"):
         Dense(bad, 2)
 
 

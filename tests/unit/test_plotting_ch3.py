@@ -40,7 +40,7 @@ def test_plot_activation_refuses_softmax_and_bad_ranges(ax):
         plot_activation(ax, "softmax", -1, 1)
     with pytest.raises(ValueError, match=r"need finite lo < hi but got lo=2, hi=1"):
         plot_activation(ax, "sigmoid", 2, 1)
-    with pytest.raises(ValueError, match="need n >= 2"):
+    with pytest.raises(ValueError, match="n must be an integer >= 2 but is 1"):
         plot_activation(ax, "sigmoid", 0, 1, n=1)
 
 

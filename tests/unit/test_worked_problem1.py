@@ -1,4 +1,4 @@
-"""Seed 002, problem 1, recomputed in plain numpy (no bpkit) and pinned.
+"""Note C, problem 1, recomputed in plain numpy (no bpkit) and pinned.
 
 Linear activation, E = 1/2 ||a^3 - t||^2, one gradient step with lr = 0.01. The
 source's layer labels: input a^0, W^1 and b^1 make layer 2, W^3 and b^3 layer 3.
