@@ -85,26 +85,24 @@ class Activation:
         raise NotImplementedError
 
     # --- public interface --------------------------------------------------------------------
+    def _checked(self, fn, z: np.ndarray, what: str) -> np.ndarray:
+        """fn(z), refused with a ValueError naming `what` if it overflows (a bounded f cannot)."""
+        if self.bounded:
+            return fn(z)
+        with quiet():
+            out = fn(z)
+        return check_finite_result(out, self._where(), what, "z")
+
     def value(self, z) -> np.ndarray:
         """a = f(z), applied to every entry (shape of z)."""
-        z = self._input(z)
-        if self.bounded:
-            return self._f(z)
-        with quiet():
-            a = self._f(z)
-        return check_finite_result(a, self._where(), "a = f(z)", "z")
+        return self._checked(self._f, self._input(z), "a = f(z)")
 
     def __call__(self, z) -> np.ndarray:
         return self.value(z)
 
     def derivative(self, z) -> np.ndarray:
         """f'(z) entry by entry (shape of z): the diagonal of J_F(z) (note E, eq. 3.2)."""
-        z = self._input(z)
-        if self.bounded:
-            return self._df(z)
-        with quiet():
-            d = self._df(z)
-        return check_finite_result(d, self._where(), "f'(z)", "z")
+        return self._checked(self._df, self._input(z), "f'(z)")
 
     def derivative_from_output(self, a) -> np.ndarray:
         """f'(z) expressed through the output a = f(z) (shape of a), as in note E, eq. 3.3.
