@@ -102,8 +102,9 @@ book: venv assets
 
 # bpkit's unit, property and oracle tests, and the build helpers' own tests: no book
 # build, no browser, no fresh venv. The quick check before `make test`.
+CHECK := $(PYTEST) $(XDIST) tests/unit tests/tools
 check: venv
-	$(PYTEST) $(XDIST) tests/unit tests/tools
+	$(CHECK)
 
 # Every phase runs even if an earlier one failed; the exit status is non-zero if any did.
 # At the end, the time of each phase (tools/phases.py; also in $(PHASES)).
@@ -112,7 +113,7 @@ test:
 	$(call phase,install: venv npm chromium,$(MAKE) --no-print-directory venv assets chromium) || status=1; \
 	if [ $$status = 0 ]; then \
 	$(call phase,book build,$(MAKE) --no-print-directory book) || status=1; \
-	$(call phase,pytest tests/unit tests/tools,$(PYTEST) $(XDIST) tests/unit tests/tools) || status=1; \
+	$(call phase,pytest tests/unit tests/tools,$(CHECK)) || status=1; \
 	$(call phase,pytest tests/book,$(PYTEST) -n $(JOBS) --dist load tests/book) || status=1; \
 	$(call phase,pytest tests/launch,$(PYTEST) -n $(JOBS) --dist load tests/launch) || status=1; \
 	$(call phase,nbval chapters/,$(NBVAL) chapters/) || status=1; \
