@@ -19,7 +19,7 @@ LAB_ARGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # A RuntimeWarning (overflow, division by zero, ...) is an error, in pytest and in every
 # kernel that the build, nbval and `make execute` start.
-book check test execute: export PYTHONWARNINGS := error::RuntimeWarning
+book pdf check test execute: export PYTHONWARNINGS := error::RuntimeWarning
 
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # Seconds one cell may take, wherever a kernel runs: _config.yml's execute.timeout (the
@@ -37,11 +37,12 @@ PHASES := $(BUILD)/phases.tsv
 # `$(call phase,NAME,COMMAND)`: run COMMAND as a timed phase of `make test` (tools/phases.py).
 phase = $(PYTHON) tools/phases.py run $(PHASES) "$(1)" -- $(2)
 
-.PHONY: help venv assets chromium book check test lab execute bench clean distclean
+.PHONY: help venv assets chromium book pdf check test lab execute bench clean distclean
 
 help:
 	@echo "make venv      create .venv with bpkit and the book and test extras"
 	@echo "make book      build the book (-W: a warning is an error) into $(HTML)"
+	@echo "make pdf       the whole book as one PDF, $(PDF) (a single-page build printed by Chromium)"
 	@echo "make check     bpkit's unit, property and oracle tests (no build, no browser): the quick check"
 	@echo "make test      installs, the -W build, every pytest group and nbval on chapters/, timed"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
@@ -100,6 +101,12 @@ book: venv assets
 		echo "make book: the -W build failed; see $(BUILD)/build.log" >&2; exit 1; fi
 	@echo "$(CURDIR)/$(HTML)/index.html"
 
+# The whole book as one PDF (tools/make_pdf.py): a single-page build (-W, into
+# $(BUILD)/pdf/) printed by Debian's Chromium, offline. tests/book/test_pdf.py reads it.
+PDF := $(BUILD)/book.pdf
+pdf: venv assets chromium
+	$(BIN)/python tools/make_pdf.py --jobs $(BOOK_JOBS) $(PDF)
+
 # bpkit's unit, property and oracle tests, and the build helpers' own tests: no book
 # build, no browser, no fresh venv. The quick check before `make test`.
 CHECK := $(PYTEST) $(XDIST) tests/unit tests/tools
@@ -113,6 +120,7 @@ test:
 	$(call phase,install: venv npm chromium,$(MAKE) --no-print-directory venv assets chromium) || status=1; \
 	if [ $$status = 0 ]; then \
 	$(call phase,book build,$(MAKE) --no-print-directory book) || status=1; \
+	$(call phase,pdf,$(MAKE) --no-print-directory pdf) || status=1; \
 	$(call phase,pytest tests/unit tests/tools,$(CHECK)) || status=1; \
 	$(call phase,pytest tests/book,$(PYTEST) -n $(JOBS) --dist load tests/book) || status=1; \
 	$(call phase,pytest tests/launch,$(PYTEST) -n $(JOBS) --dist load tests/launch) || status=1; \
