@@ -102,9 +102,11 @@ book: venv assets
 	@echo "$(CURDIR)/$(HTML)/index.html"
 
 # The whole book as one PDF (tools/make_pdf.py): a single-page build (-W, into
-# $(BUILD)/pdf/) printed by Debian's Chromium, offline. tests/book/test_pdf.py reads it.
+# $(BUILD)/singlehtml/) printed by Debian's Chromium, offline. After `make book` it reads no
+# page again (the two builds share Sphinx's environment), so it takes seconds, not minutes.
+# tests/book/test_pdf.py reads it.
 PDF := $(BUILD)/book.pdf
-pdf: venv assets chromium
+pdf: book chromium
 	$(BIN)/python tools/make_pdf.py --jobs $(BOOK_JOBS) $(PDF)
 
 # bpkit's unit, property and oracle tests, and the build helpers' own tests: no book
@@ -122,7 +124,8 @@ test:
 	$(call phase,book build,$(MAKE) --no-print-directory book) || status=1; \
 	$(call phase,pdf,$(MAKE) --no-print-directory pdf) || status=1; \
 	$(call phase,pytest tests/unit tests/tools,$(CHECK)) || status=1; \
-	$(call phase,pytest tests/book,$(PYTEST) -n $(JOBS) --dist load tests/book) || status=1; \
+	$(call phase,pytest tests/book,$(PYTEST) -n $(JOBS) --dist load -m "not timing" tests/book) || status=1; \
+	$(call phase,pytest tests/book: load times alone,$(PYTEST) -m timing tests/book) || status=1; \
 	$(call phase,pytest tests/launch,$(PYTEST) -n $(JOBS) --dist load tests/launch) || status=1; \
 	$(call phase,nbval chapters/,$(NBVAL) chapters/) || status=1; \
 	fi; \

@@ -1,8 +1,9 @@
 """Activation functions a = f(z), their derivatives, Jacobians and backward steps.
 
-Elementwise activations F(z) = (f(z_1), ..., f(z_n)) (note E, eq. 3.1) have the diagonal Jacobian
+Elementwise activations F(z) = (f(z_1), ..., f(z_n)) (book eq-ch3-elementwise; note E, eq. 3.1) have the diagonal Jacobian
 J_F(z) = diag(f'(z)), so the backward step J_F^T grad_a is the Hadamard product f'(z) * grad_a
-(eq. 3.2). Softmax (eq. 3.4) is not elementwise: its Jacobian is diag(s) - s s^T (eq. 3.5).
+(eq-ch3-elementwise-backward; note E, eq. 3.2). Softmax (eq-ch3-softmax; note E, eq. 3.4) is not elementwise:
+its Jacobian is diag(s) - s s^T (eq-ch3-softmax-jacobian; note E, eq. 3.5).
 
 Shapes: z, a, grad_a are one sample (n,) or (n, 1), or a column-layout batch (n, N) (samples are
 columns; softmax normalises over axis 0, the feature axis). Elementwise activations accept any shape.
@@ -101,11 +102,11 @@ class Activation:
         return self.value(z)
 
     def derivative(self, z) -> np.ndarray:
-        """f'(z) entry by entry (shape of z): the diagonal of J_F(z) (note E, eq. 3.2)."""
+        """f'(z) entry by entry (shape of z): the diagonal of J_F(z) (book eq-ch3-elementwise; note E, eq. 3.2)."""
         return self._checked(self._df, self._input(z), "f'(z)")
 
     def derivative_from_output(self, a) -> np.ndarray:
-        """f'(z) expressed through the output a = f(z) (shape of a), as in note E, eq. 3.3.
+        """f'(z) expressed through the output a = f(z) (shape of a), as in book eq-ch3-sigmoid-derivative (note E, eq. 3.3).
 
         a must be a value f can output (output_range); anything else raises ValueError.
         """
@@ -131,7 +132,7 @@ class Activation:
         return np.diag(check_finite_result(d, self._where(), "f'(z)", "z").ravel())
 
     def backward(self, z, a, grad_a) -> np.ndarray:
-        """grad_z = J_F(z)^T grad_a = f'(z) * grad_a (Hadamard product, note E, eq. 3.2).
+        """grad_z = J_F(z)^T grad_a = f'(z) * grad_a (Hadamard product, book eq-ch3-elementwise-backward; note E, eq. 3.2).
 
         Shapes: z, grad_a (and a, if given; it may be None here) all the same: (n,), (n, 1) or (n, N).
         """
@@ -177,7 +178,8 @@ class Identity(Activation):
 
 
 class Sigmoid(Activation):
-    """Logistic sigmoid f(z) = 1 / (1 + e^{-z}) (note E, sec. 3.1.1); f'(z) = f(z)(1 - f(z)) (eq. 3.3).
+    """Logistic sigmoid f(z) = 1 / (1 + e^{-z}) (note E, sec. 3.1.1); f'(z) = f(z)(1 - f(z))
+    (book eq-ch3-sigmoid-derivative; note E, eq. 3.3).
 
     Stable form with e = exp(-|z|) <= 1: f(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0, and
     f'(z) = e / (1+e)^2, which keeps full relative accuracy in the tails.
@@ -200,7 +202,7 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """f(z) = tanh z (note E, sec. 3.1.2); f'(z) = 1 - tanh(z)^2 = 1 - a^2.
+    """f(z) = tanh z (note E, sec. 3.1.2); f'(z) = 1 - tanh(z)^2 = 1 - a^2 (book eq-ch3-tanh-derivative).
 
     derivative(z) uses the equal form 4e / (1+e)^2 with e = exp(-2|z|) (that is sech^2 z), which does not
     lose relative accuracy where tanh(z)^2 rounds to 1. |z| is capped at 400 first: exp(-800) is already
@@ -264,7 +266,7 @@ class Square(Activation):
 
 
 def _softmax_vjp(s: np.ndarray, g: np.ndarray, axis: int, where: str, culprits: str) -> np.ndarray:
-    """s * (g - sum(s * g, axis)): the softmax backward step along `axis` (the batched one-liner of chapter 4).
+    """s * (g - sum(s * g, axis)): the softmax backward step along `axis` (book eq-ch4-softmax-batched).
 
     sum(s * g) is a weighted mean of g, so g - sum(s * g) is at most 2 max|g|: it can overflow only
     when g is near the largest float. Then the step is recomputed with g / 4 and multiplied by 4 (the
@@ -319,10 +321,11 @@ def check_softmax_output(S: np.ndarray, name: str, where: str, axis: int) -> Non
 
 
 class Softmax(Activation):
-    """Softmax over axis 0 (the features of one column): s_i = e^{z_i} / sum_k e^{z_k} (note E, eq. 3.4).
+    """Softmax over axis 0 (the features of one column): s_i = e^{z_i} / sum_k e^{z_k}
+    (book eq-ch3-softmax; note E, eq. 3.4).
 
-    Not elementwise: J(z) = diag(s) - s s^T (eq. 3.5), and the backward step for a column-layout batch is
-    grad_z = s * (grad_a - sum(s * grad_a, axis=0)) (note E, sec. 4.3). Stable: z - max(z) is
+    Not elementwise: J(z) = diag(s) - s s^T (eq-ch3-softmax-jacobian), and the backward step for a column-layout batch is
+    grad_z = s * (grad_a - sum(s * grad_a, axis=0)) (eq-ch4-softmax-batched; note E, sec. 4.3). Stable: z - max(z) is
     exponentiated, never z itself (an entry of z - max(z) below the float range is -inf, and its
     exponential the correct 0). At least 2 classes: z of shape (1,) or (1, N) raises ValueError.
     """
@@ -347,14 +350,14 @@ class Softmax(Activation):
         return e / np.sum(e, axis=0)
 
     def value(self, z) -> np.ndarray:
-        """s = softmax(z) over axis 0; z (n,) or (n, N) -> same shape, every column sums to 1 (eq. 3.4)."""
+        """s = softmax(z) over axis 0; z (n,) or (n, N) -> same shape, every column sums to 1 (eq-ch3-softmax)."""
         return self._value(self._columns(z))
 
     def derivative(self, z):
         """Not defined: softmax is not elementwise. Raises ValueError pointing to jacobian/backward."""
         raise ValueError(
             "activation 'softmax' is not elementwise: every output s_i depends on every input z_j, so "
-            "there is no elementwise f'(z); use jacobian(z) = diag(s) - s s^T (note E, eq. 3.5) or "
+            "there is no elementwise f'(z); use jacobian(z) = diag(s) - s s^T (book eq-ch3-softmax-jacobian) or "
             "backward(z, a, grad_a)"
         )
 
@@ -362,18 +365,19 @@ class Softmax(Activation):
         """Not defined: softmax's derivative is a full matrix. Raises ValueError pointing to jacobian/backward."""
         raise ValueError(
             "activation 'softmax' has no elementwise derivative to write through a: its Jacobian "
-            "diag(s) - s s^T (note E, eq. 3.5) is a full matrix; use jacobian(z) or backward(z, a, grad_a)"
+            "diag(s) - s s^T (book eq-ch3-softmax-jacobian) is a full matrix; use jacobian(z) or backward(z, a, grad_a)"
         )
 
     def jacobian(self, z) -> np.ndarray:
-        """J(z) = diag(s) - s s^T (note E, eq. 3.5), shape (n, n), for one sample z of shape (n,) or (n, 1)."""
+        """J(z) = diag(s) - s s^T (book eq-ch3-softmax-jacobian), shape (n, n), for one sample z of shape (n,) or (n, 1)."""
         z = self._columns(z)
         check_single_sample(z, "z", self._where(), "the Jacobian is for one sample; use backward() for a batch")
         s = self._value(z.ravel())
         return np.diag(s) - np.outer(s, s)
 
     def backward(self, z, a, grad_a) -> np.ndarray:
-        """grad_z = J(z)^T grad_a = s * (grad_a - sum(s * grad_a, axis=0)) per column (note E, sec. 4.3).
+        """grad_z = J(z)^T grad_a = s * (grad_a - sum(s * grad_a, axis=0)) per column
+        (book eq-ch3-softmax-backward).
 
         Shapes: z, grad_a and a = softmax(z) (or None: then it is recomputed) all (n,), (n, 1) or (n, N).
         A given a is checked against softmax(z) (to within sqrt(eps) of the less precise dtype of a and

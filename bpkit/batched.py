@@ -1,4 +1,4 @@
-"""Batched backpropagation in the two layouts of note E, section 4 (chapter 4 of the course).
+"""Batched backpropagation in the two layouts of note E, section 4 (chapter 4 of the course, book eq-ch4-forward-columns to eq-ch4-param-grad-rows).
 
 Column layout (the book's, and every other bpkit module's): a batch of N samples is a matrix with one
 sample per column, A^l of shape (n_l, N); W^l is (n_l, n_{l-1}) and
@@ -74,7 +74,8 @@ def _matrix(M, name: str, where: str) -> np.ndarray:
 
 
 def row_sum(M) -> np.ndarray:
-    """row_sum(M) = M 1: the sum of each row, shape (m,) for M of shape (m, N) (note E, sec. 4.1).
+    """row_sum(M) = M 1: the sum of each row, shape (m,) for M of shape (m, N)
+    (the bias gradient of book eq-ch4-param-grad-columns; note E, sec. 4.1).
 
     In column layout the bias gradient is db^l = row_sum(Delta^l): the sum of delta^l over the N samples.
     """
@@ -84,7 +85,8 @@ def row_sum(M) -> np.ndarray:
 
 
 def column_sum(M) -> np.ndarray:
-    """column_sum(M) = M^T 1: the sum of each column, shape (m,) for M of shape (N, m) (note E, sec. 4.2).
+    """column_sum(M) = M^T 1: the sum of each column, shape (m,) for M of shape (N, m)
+    (the bias gradient of book eq-ch4-param-grad-rows; note E, sec. 4.2).
 
     In row layout the bias gradient is db^l = column_sum(Delta_r^l): again the sum over the N samples.
     """
@@ -116,7 +118,8 @@ def softmax_rows(Z) -> np.ndarray:
 def softmax_backward_columns(S, G) -> np.ndarray:
     """dE/dZ from S = softmax(Z) and G = dE/dS, column layout (S, G of shape (n, N)), note E sec. 4.3:
 
-    dE/dZ = S * (G - 1 column_sum(S * G)): column i is J(z_i)^T g_i with J = diag(s) - s s^T (eq. 3.5).
+    dE/dZ = S * (G - 1 column_sum(S * G)): column i is J(z_i)^T g_i with J = diag(s) - s s^T
+    (book eq-ch4-softmax-batched, eq-ch3-softmax-jacobian).
     S must be a softmax output: entries in [0, 1], every column summing to 1 (ValueError otherwise).
     """
     where = "softmax_backward_columns"
@@ -148,7 +151,8 @@ def _dense_rows_xv(X, V, where):
 
 
 def dense_forward_rows(X, V, b, activation="identity"):
-    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (note E, sec. 4.2). Returns (Z, A).
+    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (book eq-ch4-forward-rows; note E, sec. 4.2).
+    Returns (Z, A).
 
     X: (N, n_in), one sample per row; V = W^T: (n_in, n_out); b: (n_out,). Z and A: (N, n_out).
     Softmax is taken over each row; elementwise activations do not care about the layout.
@@ -198,7 +202,8 @@ def _check_is_softmax_of(A: np.ndarray, S: np.ndarray, where: str) -> None:
 
 
 def network_gradients_rows(net: Network, X, T) -> Gradients:
-    """Backpropagation through net's layers in row layout, with V^l = (W^l)^T (note E, sec. 4.2).
+    """Backpropagation through net's layers in row layout, with V^l = (W^l)^T
+    (book eq-ch4-backward-rows, eq-ch4-param-grad-rows; note E, sec. 4.2).
 
     X: (N, n_0) and T: (N, n_L), one sample per row. Returns Gradients in row layout:
     deltas[l-1] = Delta_r^l (N, n_l), dW[l-1] = dE/dV^l = (dE/dW^l)^T (n_{l-1}, n_l), db[l-1] (n_l,).

@@ -1,25 +1,28 @@
 """Fast, vectorised 2-D convolution (cross-correlation) in NCHW: im2col, one matmul, col2im.
 
-The equations are those of bpkit.conv_reference (which loops over them); the shapes:
-x (N, C, H, W), Wk (F, C, KH, KW), b (F,), out and dout (N, F, OH, OW) with
-OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1, and K = C * KH * KW, L = OH * OW.
+The equations are those of bpkit.conv_reference (which loops over them), chapter 5's
+eq-ch5-general-forward and eq-ch5-general-backward, computed through im2col as in eq-ch5-im2col-forward
+and eq-ch5-im2col-backward. The shapes, in the code's names (the book's symbols in brackets, see
+bpkit.conv_reference): x (N, C, H, W) [(N, C_in, X_H, X_W)], Wk (F, C, KH, KW)
+[(C_out, C_in, K_H, K_W)], b (F,), out and dout (N, F, OH, OW) with
+OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1, and CKK = C * KH * KW, OHW = OH * OW.
 
     out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]        (conv)
 
 im2col turns (conv) into one matrix product. Each column of cols holds one input patch (the book's
 column layout, rows ordered (c, u, v)):
 
-    cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v],   cols: (K, N*L)
-    out = Wk.reshape(F, K) @ cols + b                             (F, N*L) -> (N, F, OH, OW)
-    dWk = dout_mat @ cols^T,   db = row sums of dout_mat,   dcols = Wk.reshape(F, K)^T @ dout_mat
+    cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v],   cols: (CKK, N*OHW)
+    out = Wk.reshape(F, CKK) @ cols + b                             (F, N*OHW) -> (N, F, OH, OW)
+    dWk = dout_mat @ cols^T,   db = row sums of dout_mat,   dcols = Wk.reshape(F, CKK)^T @ dout_mat
     dx = col2im(dcols): the adjoint of im2col, where overlapping patches add up
 
-(dout_mat is dout as an (F, N*L) matrix). That is the whole algorithm; the rest of this module is
-about memory traffic, because the arithmetic is small (about 2*N*F*K*L multiply-adds per product)
-and copying large temporaries through main memory costs more than the arithmetic:
+(dout_mat is dout as an (F, N*OHW) matrix). That is the whole algorithm; the rest of this module is
+about memory traffic, because the arithmetic is small (about 2*N*F*CKK*OHW multiply-adds per
+product) and copying large temporaries through main memory costs more than the arithmetic:
 
-- Per sample n the product Wk(F, K) @ cols_n(K, L) is already (F, L), i.e. out[n] in NCHW. So the
-  fast path keeps cols per sample, (n, K, L), and never transposes the output or dout.
+- Per sample n the product Wk(F, CKK) @ cols_n(CKK, OHW) is already (F, OHW), i.e. out[n] in NCHW.
+  So the fast path keeps cols per sample, (n, CKK, OHW), and never transposes the output or dout.
 - im2col is a single copy from a strided view (np.lib.stride_tricks.sliding_window_view) into a
   buffer in that layout; col2im is KH*KW strided adds, one per kernel offset (u, v), not np.add.at.
 - The batch is cut into one piece per thread, and the pieces run on a small thread pool: numpy
@@ -147,7 +150,8 @@ def _add_patches(dxpad: np.ndarray, dpatches: np.ndarray, stride: int) -> None:
 
 
 def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
-    """cols (C*KH*KW, N*OH*OW): one input patch per column (the book's column layout).
+    """cols (C*KH*KW, N*OH*OW): one input patch per column (the book's column layout; the matrix
+    written im2col(x) in eq-ch5-im2col-forward).
 
     cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v], rows ordered (c, u, v) and columns
     (n, i, j), so that out = Wk.reshape(F, -1) @ cols + b[:, None] is (conv) as an (F, N*OH*OW) matrix.
@@ -167,7 +171,8 @@ def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
 
 
 def col2im(cols, x_shape, KH, KW, stride=1, padding=0) -> np.ndarray:
-    """dx of shape x_shape = (N, C, H, W): the adjoint of im2col (overlapping patches add up).
+    """dx of shape x_shape = (N, C, H, W): the adjoint (transpose) of im2col, where overlapping
+    patches add up; the col2im of eq-ch5-im2col-backward.
 
     dx[n, c, h, w] = sum of cols[(c, u, v), (n, i, j)] over all (u, v, i, j) with
     i*s + u - p = h and j*s + v - p = w. cols: (C*KH*KW, N*OH*OW) as im2col returns it.
@@ -194,34 +199,35 @@ def col2im(cols, x_shape, KH, KW, stride=1, padding=0) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _copy_cols(patches: np.ndarray, lo: int, hi: int, L: int) -> np.ndarray:
-    """Samples lo..hi-1 of the patch view, copied once into the per-sample layout (hi - lo, K, L)."""
+def _copy_cols(patches: np.ndarray, lo: int, hi: int, OHW: int) -> np.ndarray:
+    """Samples lo..hi-1 of the patch view, copied once into the per-sample layout (hi - lo, CKK, OHW)."""
     cols = np.empty((hi - lo,) + patches.shape[1:], dtype=patches.dtype)
     cols[...] = patches[lo:hi]
-    return cols.reshape(hi - lo, -1, L)
+    return cols.reshape(hi - lo, -1, OHW)
 
 
 def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     """out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]  (conv).
 
+    The book's eq-ch5-general-forward, as the matrix product eq-ch5-im2col-forward.
     x: (N, C, H, W); Wk: (F, C, KH, KW); b: (F,) or None (zeros). Returns out: (N, F, OH, OW).
-    Per piece of the batch: cols = patches (n, C*KH*KW, OH*OW), out[piece] = Wk(F, K) @ cols + b,
+    Per piece of the batch: cols = patches (n, C*KH*KW, OH*OW), out[piece] = Wk(F, CKK) @ cols + b,
     written straight into the NCHW output (no transpose). Same numbers as conv2d_forward_loop.
     """
     x, Wk, b, s, p, (OH, OW) = _conv_inputs(x, Wk, b, stride, padding, "conv2d_forward")
     N = x.shape[0]
     F, _, KH, KW = Wk.shape
-    L = OH * OW
+    OHW = OH * OW
     W2 = Wk.reshape(F, -1)
     out = np.empty((N, F, OH, OW), dtype=x.dtype)
-    out3 = out.reshape(N, F, L)
+    out3 = out.reshape(N, F, OHW)
     bias = b[:, None]
     patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
         with quiet():  # per thread (errstate is thread-local); an overflow is reported below
             o = out3[lo:hi]
-            np.matmul(W2, _copy_cols(patches, lo, hi, L), out=o)
+            np.matmul(W2, _copy_cols(patches, lo, hi, OHW), out=o)
             o += bias
 
     _map_chunks(work, N)
@@ -231,29 +237,32 @@ def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
 def conv2d_backward(dout, x, Wk, stride=1, padding=0):
     """Gradients of (conv) given dout = dE/dout (N, F, OH, OW): returns (dx, dWk, db).
 
+    The book's eq-ch5-general-backward, computed as eq-ch5-im2col-backward:
+
     dWk[f, c, u, v] = sum_{n,i,j} dout[n, f, i, j] xpad[n, c, i*s + u, j*s + v]  (= dout_mat @ cols^T)
     db[f] = sum_{n,i,j} dout[n, f, i, j]
-    dx = col2im(Wk(F, K)^T @ dout_mat): the full convolution of dout (dilated by s) with the flipped
-    kernel, cropped by p. Shapes: dx like x, dWk like Wk (F, C, KH, KW), db (F,).
+    dx = col2im(Wk(F, CKK)^T @ dout_mat): the full convolution of dout (dilated by s) with the
+    flipped kernel (eq-ch5-general-star), cropped by p. Shapes: dx like x, dWk like Wk
+    (F, C, KH, KW), db (F,).
     Per piece of the batch; the pieces' dWk and db are summed at the end.
     """
     dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward")
     N, C, H, W = x.shape
     F, _, KH, KW = Wk.shape
     dtype = x.dtype
-    L, K = OH * OW, C * KH * KW
-    W2t = Wk.reshape(F, K).T
-    d3 = dout.reshape(N, F, L)
+    OHW, CKK = OH * OW, C * KH * KW
+    W2t = Wk.reshape(F, CKK).T
+    d3 = dout.reshape(N, F, OHW)
     dx = np.empty(x.shape, dtype=dtype)
     patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
         with quiet():  # per thread (errstate is thread-local); overflows are reported below
             d = d3[lo:hi]
-            cols = _copy_cols(patches, lo, hi, L)
-            dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, K)
+            cols = _copy_cols(patches, lo, hi, OHW)
+            dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, CKK)
             db_part = d.sum(axis=(0, 2))
-            dcols = np.matmul(W2t, d, out=cols)  # (n, K, L): reuses the patch buffer
+            dcols = np.matmul(W2t, d, out=cols)  # (n, CKK, OHW): reuses the patch buffer
             if p == 0:
                 dxpad = dx[lo:hi]
                 dxpad.fill(0)
@@ -277,7 +286,8 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
 
 
 class Conv2D:
-    """Convolutional layer: out = conv2d(x, Wk, b, stride, padding) (the (conv) equation above).
+    """Convolutional layer: out = conv2d(x, Wk, b, stride, padding) (the (conv) equation above,
+    the book's eq-ch5-general-forward; backward is eq-ch5-general-backward).
 
     Wk: (C_out, C_in, KH, KW) ("n_out x n_in x kh x kw"; kernel_size is an int or a pair (KH, KW));
     b: (C_out,). Default init: rng = np.random.default_rng(0) if None (an int seeds a new generator),

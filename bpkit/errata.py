@@ -5,6 +5,14 @@ optional exact scale ("2/3"), as the note prints it. Its tolerance is half a uni
 of the last printed digit, times |scale|: a recomputed array agrees with it if the
 shapes are equal and every entry is within that tolerance.
 
+An entry of the data file (``load_printed``) holds, besides the printed ``value``, where the
+note prints it (``line``), the book's key for the quantity (``quantity``, the key of the
+recomputed values, e.g. "z^1", "dE/dW^2", "W^1 updated"), its symbol in the book's notation
+(``tex``), the note's own label (``note_tex``) and the note's line transcribed into the book's
+notation (``written``): LaTeX in which ``[[]]`` stands for the entry's own printed value,
+``[[q]]`` for the printed value of entry ``q`` of the same problem and ``[[q|T]]`` for its
+transpose, so that every number shown is the one the file holds (``written_latex``).
+
 Bad input raises ValueError or TypeError naming the argument (an entry without a
 "value", a number that is not a decimal string, a zero scale, NaN in a recomputed
 array, a tol that is not a finite number >= 0, ...), as everywhere in bpkit.
@@ -57,7 +65,8 @@ def printed_array(entry):
     """(value, tol) of a printed entry {"value": [...], "scale": "2/3"?}.
 
     value is a float64 array shaped like the nested list (scale applied);
-    tol = 0.5 * 10**(-d) * |scale|, d the most decimals of any printed entry.
+    tol = 0.5 * 10**(-d) * |scale|, d the most decimals of any printed entry
+    (half a unit of the last printed digit, eq-ch6-tolerance).
     value must be a non-empty, rectangular nested list of decimal strings; scale a
     non-zero fraction string (ValueError/TypeError naming entry otherwise).
     """
@@ -82,8 +91,65 @@ def printed_array(entry):
     return value, 0.5 * 10.0 ** (-d) * abs(float(scale))
 
 
+def printed_latex(entry, transpose: bool = False) -> str:
+    """The printed value of an entry as LaTeX, digit for digit as printed: a bmatrix of its
+    strings (a 1 x 1 value as a bare number), after its scale ('2/3' -> \\tfrac{2}{3}); with
+    transpose=True the transpose of the printed matrix. Same checks as printed_array."""
+    where = "printed_latex"
+    from .typeset import _scale
+
+    printed_array(entry)  # every check of the value and the scale
+    if not isinstance(transpose, (bool, np.bool_)):
+        raise TypeError(f"{where}: transpose must be True or False but is {describe(transpose)}")
+    rows = np.asarray(entry["value"], dtype=object)
+    rows = rows.reshape(-1, 1) if rows.ndim == 1 else np.atleast_2d(rows)
+    if transpose:
+        rows = rows.T
+    factor = _scale(entry.get("scale"), where)
+    prefix = "" if factor is None or factor[0] == 1 else factor[1] + " "
+    if rows.shape == (1, 1):
+        return prefix + str(rows[0, 0])
+    body = " \\\\ ".join(" & ".join(str(x) for x in row) for row in rows)
+    return prefix + "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+
+
+def written_latex(entry, entries) -> str:
+    """The entry's line as the note writes it, in the book's notation (its 'written' template,
+    see the module docstring): each [[q]] replaced by printed_latex of entry q, looked up by
+    'quantity' in entries (the entries of the same problem, given and printed), [[]] by the
+    entry's own value; a template of several lines (LaTeX "\\\\", aligned at "&") becomes one
+    aligned block. Without a template: printed_latex(entry). ValueError for an unknown q."""
+    import re
+
+    where = "written_latex"
+    _entry(entry, "entry", where, ("value",))
+    entries = _entries(entries, where, ("quantity", "value"))
+    template = entry.get("written")
+    if template is None:
+        return printed_latex(entry)
+    if not isinstance(template, str):
+        raise TypeError(f"{where}: entry['written'] must be a LaTeX string but is {describe(template)}")
+    by_name = {e["quantity"]: e for e in entries}
+
+    def fill(match):
+        name, flag = match.group(1), match.group(2)
+        if name == "":
+            other = entry
+        elif name in by_name:
+            other = by_name[name]
+        else:
+            raise ValueError(f"{where}: entry['written'] refers to [[{name}]], which is not a quantity of entries")
+        return printed_latex(other, transpose=flag == "|T")
+
+    text = re.sub(r"\[\[([^\]|]*)(\|T)?\]\]", fill, template)
+    if "\\\\" in template:  # lines ("\\\\") aligned at "&": one aligned block
+        text = "\\begin{aligned} " + text + " \\end{aligned}"
+    return text
+
+
 def compare(recomputed, printed, tol):
-    """(verdict, note): AGREES if shapes match and max |recomputed - printed| <= tol.
+    """(verdict, note): AGREES if shapes match and max |recomputed - printed| <= tol
+    (eq-ch6-tolerance, with tol from printed_array).
 
     A shape mismatch is DIFFERS with a note naming both shapes; otherwise the note
     lists the (row, column) positions, counted from 1, that differ. NaN, inf or empty
@@ -107,8 +173,8 @@ PRINTED_VALUES = "note_c_printed_values.json"  # in bpkit/data/, installed with 
 
 
 def load_printed(path=None):
-    """The list of printed entries in a JSON file (keys: problem, quantity,
-    value, optional scale, seed, line, quote). Without ``path``: the numbers that
+    """The list of printed entries in a JSON file (keys: problem, quantity, value, source,
+    line; optional kind, scale, tex, note_tex, written). Without ``path``: the numbers that
     note C prints, shipped with bpkit (``bpkit/data/note_c_printed_values.json``), so
     that chapter 6 runs wherever bpkit is installed (Colab included)."""
     where = "load_printed"
@@ -159,13 +225,19 @@ def fmt(a, scale=None) -> str:
     return "[" + "; ".join(rows) + "]"
 
 
-def table_rows(entries, recomputed: dict, reconstruction: dict = None):
-    """One row per printed entry: quantity, where, printed, recomputed, verdict.
+def table_rows(entries, recomputed: dict, reconstruction: dict = None, context=None, precision: int = 4):
+    """One row per printed entry: quantity, where, printed, recomputed, verdict, and their LaTeX.
 
     recomputed maps a quantity name to the array computed from the stated inputs;
     reconstruction (optional) maps it to the array computed from a reconstructed
     input, and adds the columns 'reconstruction' and 'verdict (reconstruction)'.
+    Each row also has 'tex' and 'note_tex' (the entry's symbols, "" if absent), 'written'
+    (written_latex of the entry, with context, default entries, for its references),
+    'recomputed_tex' and 'reconstruction_tex' (typeset.latex_matrix with the entry's scale
+    and precision decimals).
     """
+    from .typeset import latex_matrix
+
     where = "table_rows"
     entries = _entries(entries, where, ("quantity", "value", "line"))
     check_instance(recomputed, Mapping, "recomputed", where, "a dict quantity -> array")
@@ -174,6 +246,7 @@ def table_rows(entries, recomputed: dict, reconstruction: dict = None):
         for e in entries:
             if e["quantity"] not in reconstruction:
                 raise ValueError(f"{where}: reconstruction has nothing for '{e['quantity']}'")
+    context = entries if context is None else _entries(context, where, ("quantity", "value"))
     rows = []
     for e in entries:
         q = e["quantity"]
@@ -184,11 +257,14 @@ def table_rows(entries, recomputed: dict, reconstruction: dict = None):
         sc = e.get("scale")
         row = {"quantity": q, "line": e["line"], "printed": fmt(p, sc),
                "recomputed": fmt(recomputed[q], sc), "verdict": verdict,
-               "note": note}
+               "note": note, "tex": e.get("tex", ""), "note_tex": e.get("note_tex", ""),
+               "written": written_latex(e, context),
+               "recomputed_tex": latex_matrix(recomputed[q], precision, sc)}
         if reconstruction is not None:
             v2, _ = compare(reconstruction[q], p, tol)
             row["reconstruction"] = fmt(reconstruction[q], sc)
             row["verdict (reconstruction)"] = v2
+            row["reconstruction_tex"] = latex_matrix(reconstruction[q], precision, sc)
         rows.append(row)
     return rows
 
@@ -229,3 +305,28 @@ def html_table(rows, columns) -> str:
                    + "</tr>" for r in rows)
     return (f'<table class="table" style="font-size: 0.8em">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def markdown_table(rows, columns, headers=None) -> str:
+    """A Markdown (pipe) table of the given columns of table_rows-style dicts, for
+    IPython.display.Markdown: cells are written as they are (LaTeX in $...$ is typeset by
+    the book and by Jupyter), with '|' escaped and line breaks turned into spaces.
+    headers: None (the column names) or one header per column."""
+    where = "markdown_table"
+    rows = check_list(rows, "rows", where, "a list of dicts (column -> value)")
+    for i, r in enumerate(rows):
+        check_instance(r, Mapping, f"rows[{i}]", where, "a dict column -> value")
+    columns = check_list(columns, "columns", where, "a non-empty list of column names", min_len=1)
+    if headers is None:
+        headers = [str(c) for c in columns]
+    else:
+        headers = check_list(headers, "headers", where, f"None or a list of {len(columns)} headers")
+        if len(headers) != len(columns):
+            raise ValueError(f"{where}: headers has {len(headers)} entries but columns has {len(columns)}")
+
+    def cell(v):
+        return " ".join(str(v).split()).replace("|", "\\|")
+    lines = ["| " + " | ".join(cell(h) for h in headers) + " |",
+             "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)

@@ -1,12 +1,12 @@
 """Jacobians and the chain of maps: backpropagation as repeated vector-Jacobian products.
 
-Chapter 1 notation (note E, eqs. 1.1-1.4):
+Chapter 1 notation (book eq-ch1-gradient-composition to eq-ch1-vjp-recursion; note E, eqs. 1.1-1.4):
 
-    x^0 --F_1--> x^1 --F_2--> ... --F_n--> x^n --g--> E   (scalar)
+    x^0 --F_1--> x^1 --F_2--> ... --F_m--> x^m --g--> E   (scalar)
 
 J_F(x)[i, j] = d F_i / d x_j has shape (q, p) for F: R^p -> R^q. The backward vectors are
-v^k = grad_{x^k} E with v^n = grad g(x^n) and v^{k-1} = J_{F_k}(x^{k-1})^T v^k  (eq. 1.4), so that
-v^0 = J_{F_1}^T ... J_{F_n}^T grad g is the gradient of the whole composition.
+v^k = grad_{x^k} E with v^m = grad g(x^m) and v^{k-1} = J_{F_k}(x^{k-1})^T v^k  (eq-ch1-vjp-recursion), so that
+v^0 = J_{F_1}^T ... J_{F_m}^T grad g is the gradient of the whole composition.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def _product(J, vec, transpose: bool, where: str, names=None) -> np.ndarray:
 
 
 def vjp(J, v) -> np.ndarray:
-    """Vector-Jacobian product J^T v: one backward step v^{k-1} = J_{F_k}^T v^k (note E, eqs. 1.2, 1.4).
+    """Vector-Jacobian product J^T v: one backward step v^{k-1} = J_{F_k}^T v^k
+    (book eq-ch1-gradient-composition, eq-ch1-vjp-recursion; note E, eqs. 1.2, 1.4).
 
     Shapes: J (q, p); v (q,) or (q, 1). Returns (p,) or (p, 1), matching v. Never broadcasts:
     any other shape raises ValueError naming both shapes.
@@ -118,7 +119,7 @@ def _check_maps(maps, where: str) -> list:
 
 
 def forward_chain(maps: Sequence[Map], x0) -> list:
-    """The forward pass of the chain (note E, eq. 1.3): returns [x^0, x^1, ..., x^n], x^k = F_k(x^{k-1}).
+    """The forward pass of the chain (book eq-ch1-chain-product; note E, eq. 1.3): returns [x^0, x^1, ..., x^m], x^k = F_k(x^{k-1}).
 
     x0: a 1-D array (p_0,); each x^k is a 1-D float array (p_k,). Raises ValueError if a map does not
     return a finite 1-D array.
@@ -139,24 +140,24 @@ def forward_chain(maps: Sequence[Map], x0) -> list:
 
 
 def jacobians_at(maps: Sequence[Map], xs: Sequence) -> list:
-    """The Jacobians along the chain: [J_{F_1}(x^0), ..., J_{F_n}(x^{n-1})], J_{F_k} of shape (p_k, p_{k-1}).
+    """The Jacobians along the chain: [J_{F_1}(x^0), ..., J_{F_m}(x^{m-1})], J_{F_k} of shape (p_k, p_{k-1}).
 
-    xs: the list from forward_chain (n + 1 points; only the first n are used). When x^k is known the
+    xs: the list from forward_chain (m + 1 points; only the first m are used). When x^k is known the
     shape of J_{F_k} is checked against (len x^k, len x^{k-1}).
     """
     maps = _check_maps(maps, "jacobians_at")
-    xs = check_list(xs, "xs", "jacobians_at", "the list of points [x^0, ..., x^n] from forward_chain")
-    n = len(maps)
-    if len(xs) not in (n, n + 1):
+    xs = check_list(xs, "xs", "jacobians_at", "the list of points [x^0, ..., x^m] from forward_chain")
+    m = len(maps)
+    if len(xs) not in (m, m + 1):
         raise ValueError(
-            f"jacobians_at: {n} maps need {n + 1} points x^0..x^{n} (or the first {n}) but xs has {len(xs)}"
+            f"jacobians_at: {m} maps need {m + 1} points x^0..x^{m} (or the first {m}) but xs has {len(xs)}"
         )
     points = [as_float_array(x, f"xs[{k}] (x^{k})", "jacobians_at") for k, x in enumerate(xs)]
     for k, x in enumerate(points):
         if x.ndim != 1:
             raise ValueError(
                 f"jacobians_at: xs[{k}] (x^{k}) has shape {format_shape(x.shape)} but expected a 1-D point "
-                "(xs is the list [x^0, ..., x^n] from forward_chain)"
+                "(xs is the list [x^0, ..., x^m] from forward_chain)"
             )
     Js = []
     for k, F in enumerate(maps, start=1):
@@ -175,7 +176,7 @@ def jacobians_at(maps: Sequence[Map], xs: Sequence) -> list:
 def _check_chain(jacobians: Sequence, where: str) -> list:
     """Each J_k as a float matrix, with J_{k+1} having as many columns as J_k has rows."""
     jacobians = check_list(
-        jacobians, "jacobians", where, "a non-empty list [J_1, ..., J_n] of Jacobian matrices", min_len=1
+        jacobians, "jacobians", where, "a non-empty list [J_1, ..., J_m] of Jacobian matrices", min_len=1
     )
     Js = [_as_matrix(J, f"jacobians[{k - 1}] (J_{k})", where) for k, J in enumerate(jacobians, start=1)]
     for k in range(1, len(Js)):
@@ -183,37 +184,37 @@ def _check_chain(jacobians: Sequence, where: str) -> list:
             raise ValueError(
                 f"{where}: J_{k + 1} has shape {format_shape(Js[k].shape)} but J_{k} has shape "
                 f"{format_shape(Js[k - 1].shape)}: J_{k + 1} needs {Js[k - 1].shape[0]} columns (p_{k}) "
-                "(jacobians = [J_1, ..., J_n] with J_k of shape (p_k, p_{k-1}))"
+                "(jacobians = [J_1, ..., J_m] with J_k of shape (p_k, p_{k-1}))"
             )
     return Js
 
 
 def chain_vjp(jacobians: Sequence, grad_g) -> list:
-    """Backpropagation along the chain (note E, eq. 1.4): returns [v^0, v^1, ..., v^n].
+    """Backpropagation along the chain (book eq-ch1-vjp-recursion; note E, eq. 1.4): returns [v^0, v^1, ..., v^m].
 
-    v^n = grad_g (shape (p_n,) or (p_n, 1)), v^{k-1} = J_k^T v^k with J_k of shape (p_k, p_{k-1}).
-    v^0 (shape (p_0,) or (p_0, 1)) is the gradient of g o F_n o ... o F_1. Cost: sum_k p_{k-1} p_k
+    v^m = grad_g (shape (p_m,) or (p_m, 1)), v^{k-1} = J_k^T v^k with J_k of shape (p_k, p_{k-1}).
+    v^0 (shape (p_0,) or (p_0, 1)) is the gradient of g o F_m o ... o F_1. Cost: sum_k p_{k-1} p_k
     multiply-adds (count_flops_backward). Raises ValueError if consecutive shapes do not fit.
     """
     where = "chain_vjp"
     Js = _check_chain(jacobians, where)
-    vs = [as_float_array(grad_g, "grad_g", where)]  # v^n
-    n = len(Js)
+    vs = [as_float_array(grad_g, "grad_g", where)]  # v^m
+    m = len(Js)
     if check_single_sample(vs[0], "grad_g", where) != Js[-1].shape[0]:
         raise ValueError(
             f"{where}: grad_g has shape {format_shape(vs[0].shape)} but expected ({Js[-1].shape[0]},) or "
-            f"({Js[-1].shape[0]}, 1) to fit J_{n} of shape {format_shape(Js[-1].shape)}"
+            f"({Js[-1].shape[0]}, 1) to fit J_{m} of shape {format_shape(Js[-1].shape)}"
         )
-    for k in range(n, 0, -1):  # J_n, ..., J_1: v^{k-1} = J_k^T v^k
-        names = (f"jacobians[{k - 1}] (J_{k})", "grad_g" if k == n else f"v^{k} (from grad_g)")
+    for k in range(m, 0, -1):  # J_m, ..., J_1: v^{k-1} = J_k^T v^k
+        names = (f"jacobians[{k - 1}] (J_{k})", "grad_g" if k == m else f"v^{k} (from grad_g)")
         vs.append(_product(Js[k - 1], vs[-1], True, where, names))
     return vs[::-1]
 
 
 def chain_jacobian_forward(jacobians: Sequence) -> np.ndarray:
-    """The full Jacobian J_{F_n} ... J_{F_1} of the chain, multiplied in forward order (matrix times matrix).
+    """The full Jacobian J_{F_m} ... J_{F_1} of the chain, multiplied in forward order (matrix times matrix).
 
-    Shapes: J_k (p_k, p_{k-1}); returns (p_n, p_0). Contrast with chain_vjp, which never forms a matrix
+    Shapes: J_k (p_k, p_{k-1}); returns (p_m, p_0). Contrast with chain_vjp, which never forms a matrix
     product: see count_flops_forward versus count_flops_backward.
     """
     where = "chain_jacobian_forward"
@@ -222,28 +223,29 @@ def chain_jacobian_forward(jacobians: Sequence) -> np.ndarray:
     with quiet():
         for J in Js[1:]:
             M = J @ M
-    return check_finite_result(M, where, "the product J_n ... J_1", "jacobians")
+    return check_finite_result(M, where, "the product J_m ... J_1", "jacobians")
 
 
 def _check_dims(dims, where: str) -> list:
-    return check_int_list(dims, "dims", where, "[p_0, p_1, ..., p_n] with n >= 1", min_len=2)
+    return check_int_list(dims, "dims", where, "[p_0, p_1, ..., p_m] with m >= 1", min_len=2)
 
 
 def count_flops_backward(dims) -> int:
-    """Multiply-adds of backpropagation through dense Jacobians with sizes dims = [p_0, ..., p_n].
+    """Multiply-adds of backpropagation through dense Jacobians with sizes dims = [p_0, ..., p_m]
+    (book sec-ch1-why-backwards).
 
-    v^{k-1} = J_k^T v^k costs p_{k-1} p_k, so the total is  sum_{k=1}^{n} p_{k-1} p_k.
+    v^{k-1} = J_k^T v^k costs p_{k-1} p_k, so the total is  sum_{k=1}^{m} p_{k-1} p_k.
     """
     p = _check_dims(dims, "count_flops_backward")
     return sum(p[k - 1] * p[k] for k in range(1, len(p)))
 
 
 def count_flops_forward(dims) -> int:
-    """Multiply-adds of forming J_{F_n} ... J_{F_1} in forward order, then multiplying by grad g.
+    """Multiply-adds of forming J_{F_m} ... J_{F_1} in forward order, then multiplying by grad g.
 
-    With dims = [p_0, ..., p_n]: M_1 = J_1 is free, M_k = J_k M_{k-1} costs p_k p_{k-1} p_0, and the final
-    vector product M_n^T grad g costs p_n p_0, so the total is
-    sum_{k=2}^{n} p_0 p_{k-1} p_k + p_0 p_n.
+    With dims = [p_0, ..., p_m]: M_1 = J_1 is free, M_k = J_k M_{k-1} costs p_k p_{k-1} p_0, and the final
+    vector product M_m^T grad g costs p_m p_0, so the total is
+    sum_{k=2}^{m} p_0 p_{k-1} p_k + p_0 p_m (book sec-ch1-why-backwards).
     """
     p = _check_dims(dims, "count_flops_forward")
     return sum(p[0] * p[k - 1] * p[k] for k in range(2, len(p))) + p[0] * p[-1]

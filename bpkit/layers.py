@@ -23,7 +23,8 @@ __all__ = ["Dense"]
 
 
 class Dense:
-    """Dense layer l: z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l) (note E, eqs. 2.7-2.8; note C).
+    """Dense layer l: z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l) (book eq-ch2-bp1 to eq-ch2-bp4;
+    note E, eqs. 2.7-2.8; note C).
 
     W: shape (n_out, n_in) ("n_out x n_in"); b: shape (n_out,) ((n_out, 1) is accepted and flattened).
     Default init: rng = np.random.default_rng(0) if None (an int seeds a new generator),
@@ -64,7 +65,7 @@ class Dense:
         return f"Dense layer '{self.name}' (n_in={self.n_in}, n_out={self.n_out})"
 
     def forward(self, x) -> np.ndarray:
-        """a = f(W x + b) (note E, sec. 4.1: Z = b + W X, A = F(Z)); caches x, z and a.
+        """a = f(W x + b) (book eq-ch4-forward-columns: Z = W X + b 1^T, A = f(Z)); caches x, z and a.
 
         x: one sample (n_in,) or (n_in, 1), or a column-layout batch (n_in, N). Returns a of shape
         (n_out,), (n_out, 1) or (n_out, N) to match.
@@ -86,10 +87,11 @@ class Dense:
     def backward(self, grad_a=None, delta=None) -> np.ndarray:
         """Backward step of the layer; give exactly one of grad_a = dE/da or delta = dE/dz.
 
-        delta = J_f(z)^T grad_a via activation.backward (note E, eq. 3.2), or delta as given (a fused
-        output layer, eqs. 3.7/3.9). Then dW = delta x^T (eq. 2.5), db = row sum of delta (eq. 2.9, sec. 4.1),
+        delta = J_f(z)^T grad_a via activation.backward (book eq-ch3-elementwise-backward), or delta as given
+        (a fused output layer, eq-ch3-sigmoid-bce / eq-ch3-softmax-cce). Then dW = delta x^T and
+        db = row sum of delta (eq-ch2-bp3, eq-ch2-bp4, eq-ch4-param-grad-columns),
         stored as self.delta, self.dW (n_out, n_in), self.db (n_out,). Returns dE/dx = W^T delta (the W^T
-        factor of eq. 2.6), with the shape of the cached input x.
+        factor of eq-ch2-bp2), with the shape of the cached input x.
         Shapes: grad_a / delta like the forward output a. Raises RuntimeError before any forward.
         """
         where = self._where() + " backward"

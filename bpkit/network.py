@@ -1,6 +1,6 @@
 """A feedforward network: Dense layers l = 1..L and a loss E = g(a^L, t), trained by backpropagation.
 
-Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (note E, eqs. 2.5-2.10, sec. 4.1;
+Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (book eq-ch2-bp1 to eq-ch2-bp4, eq-ch4-backward-columns; note E, eqs. 2.5-2.10, sec. 4.1;
 note C): delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
 db^l = row sum of delta^l. Column layout: x (n_0,), (n_0, 1) or (n_0, N); t like a^L.
 """
@@ -48,7 +48,7 @@ class Network:
     consecutive layers must fit (n_in of layer l + 1 == n_out of layer l), else ValueError.
 
     If the last activation is sigmoid and the loss BinaryCrossEntropy, or softmax and
-    CategoricalCrossEntropy, the output layer is fused: E and delta^L = a^L - t (eqs. 3.7, 3.9; divided by
+    CategoricalCrossEntropy, the output layer is fused: E and delta^L = a^L - t (eq-ch3-sigmoid-bce, eq-ch3-softmax-cce; divided by
     N for reduction='mean') are computed from z^L by sigmoid_bce / softmax_cce, which stay finite where
     the unfused loss would take log(0).
     """
@@ -173,7 +173,8 @@ class Network:
 
     # --- training -----------------------------------------------------------------------------
     def sgd_step(self, lr: float) -> None:
-        """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward (note E, sec. 2.2).
+        """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward
+        (book eq-ch2-gd-step; note E, sec. 2.2).
 
         lr: a finite number > 0. All new weights are computed first; if one of them does not fit in a
         float (lr dW overflows), ValueError and no weight changes.

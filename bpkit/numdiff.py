@@ -77,7 +77,7 @@ def numerical_jacobian(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.
     """Central-difference Jacobian of f at x.
 
     J[i..., j...] = (f(x + eps e_j) - f(x - eps e_j))[i...] / (2 eps), i.e. J_F(x)[i, j] = d F_i / d x_j
-    as in note E, eq. 1.1, generalised to arrays. ``order=4`` uses the five-point stencil
+    as in book sec-ch1-three-ways (note E, eq. 1.1), generalised to arrays. ``order=4`` uses the five-point stencil
     (-f(x + 2eps e_j) + 8 f(x + eps e_j) - 8 f(x - eps e_j) + f(x - 2eps e_j)) / (12 eps).
 
     Shapes: x any shape; f(x) any shape (or a scalar). Returns f(x).shape + x.shape, dtype float64.
@@ -116,7 +116,7 @@ def _check_order(order, where: str) -> int:
 
 
 def numerical_gradient(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.ndarray:
-    """Central-difference gradient of a scalar function f at x (note E, eq. 1.1: the column of dz/dx_j).
+    """Central-difference gradient of a scalar function f at x (book sec-ch1-three-ways; note E, eq. 1.1).
 
     Shapes: x any shape; f(x) must be a scalar (0-d); returns x.shape, dtype float64.
     Raises ValueError if f(x) is not a scalar.

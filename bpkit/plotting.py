@@ -79,7 +79,7 @@ def contour_with_gradient(ax, E: Callable[[np.ndarray], float], xs: np.ndarray, 
 
 
 def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]],
-                 xlabel: str = "size $m$", ylabel: str = "seconds"):
+                 xlabel: str = "size", ylabel: str = "seconds"):
     """Log-log plot of run times: one line per entry of ``series`` (label -> times, one per size).
 
     sizes and every series' times: positive finite numbers (a log axis), one time per size.
@@ -109,7 +109,8 @@ def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]]
 
 
 def plot_activation(ax, act, lo: float, hi: float, n: int = 401, derivative: bool = True):
-    """An element-wise activation f and its derivative f' over [lo, hi] (note E, eqs. 3.1-3.3).
+    """An element-wise activation f and its derivative f' over [lo, hi] (book eq-ch3-elementwise to
+    eq-ch3-tanh-derivative).
 
     ``act`` is an Activation or a name ('sigmoid', 'tanh', 'relu', 'identity', 'square').
     Draws f(z) as a solid line and, if ``derivative``, f'(z) (the diagonal of the Jacobian)
@@ -157,7 +158,7 @@ def heatmap(ax, M, labels: Sequence[str] | None = None, col_labels: Sequence[str
     """A matrix M of shape (q, p) as a colour map with every entry written in its cell.
 
     The colour scale is symmetric about 0 (0 is white for the default diverging map), so the
-    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (note E, eq. 3.5), show
+    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (book eq-ch3-softmax-jacobian), show
     at a glance. ``labels`` name the q rows and ``col_labels`` the p columns (default: the
     row labels, which then requires a square M). Returns ax; the image is ``ax.images[0]``.
     """

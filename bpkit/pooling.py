@@ -1,4 +1,5 @@
-"""Fast, vectorised max and average pooling in NCHW (same equations as bpkit.conv_reference).
+"""Fast, vectorised max and average pooling in NCHW (same equations as bpkit.conv_reference: the
+book's eq-ch5-pooling-forward and eq-ch5-pooling-backward; its K is the window size k here).
 
 x: (N, C, H, W); square windows of size k, stride s (default k), no padding; out and dout:
 (N, C, OH, OW) with OH = (H - k) // s + 1, OW = (W - k) // s + 1. Window (i, j) of channel (n, c) is
@@ -61,6 +62,7 @@ def _max_and_argmax(x: np.ndarray, k: int, s: int, OH: int, OW: int):
 def maxpool2d_forward(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = max_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW).
 
+    The book's eq-ch5-pooling-forward (max).
     stride defaults to size; no padding. k*k vectorised np.maximum passes, one per window offset.
     """
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "maxpool2d_forward")
@@ -73,6 +75,7 @@ def maxpool2d_forward(x, size, stride=None) -> np.ndarray:
 def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """dx: each window's dout[n, c, i, j] goes to the FIRST maximal entry of the window (row-major).
 
+    The book's eq-ch5-pooling-backward (max).
     dout: (N, C, OH, OW); returns dx (N, C, H, W). Overlapping windows (stride < size) add up.
     """
     where = "maxpool2d_backward"
@@ -88,7 +91,10 @@ def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
 
 
 def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
-    """out[n, c, i, j] = (1/k^2) sum_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW)."""
+    """out[n, c, i, j] = (1/k^2) sum_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW).
+
+    The book's eq-ch5-pooling-forward (average).
+    """
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward")
     out = _offset_view(x, 0, 0, s, OH, OW).copy()
     with quiet():
@@ -105,6 +111,7 @@ def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
 def avgpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """dx: every entry of window (i, j) receives dout[n, c, i, j] / k^2; overlapping windows add up.
 
+    The book's eq-ch5-pooling-backward (average).
     dout: (N, C, OH, OW); returns dx (N, C, H, W).
     """
     where = "avgpool2d_backward"

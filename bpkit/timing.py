@@ -38,15 +38,16 @@ def best_time(fn: Callable[[], object], repeat: int = 5, min_seconds: float = 0.
 
 
 def time_chain_orders(sizes: Sequence[int], n_maps: int = 4, rng=None, repeat: int = 5):
-    """Time the two orders of evaluating eq. (1.2) for ``n_maps`` dense m x m Jacobians.
+    """Time the two orders of evaluating book eq-ch1-chain-product for ``n_maps`` (the book's m) dense
+    p x p Jacobians, p taken from ``sizes``.
 
-    Backward order is ``chain_vjp(Js, grad_g)`` (n matrix-vector products); forward order is
-    ``chain_jacobian_forward(Js).T @ grad_g`` (n - 1 matrix-matrix products, then one
+    Backward order is ``chain_vjp(Js, grad_g)`` (m matrix-vector products); forward order is
+    ``chain_jacobian_forward(Js).T @ grad_g`` (m - 1 matrix-matrix products, then one
     matrix-vector product). Returns two lists of seconds, one entry per size.
     sizes: positive integers; n_maps, repeat: integers >= 1; rng: None, a seed or a Generator.
     """
     where = "time_chain_orders"
-    sizes = check_int_list(sizes, "sizes", where, "a list of matrix sizes m")
+    sizes = check_int_list(sizes, "sizes", where, "a list of matrix sizes p")
     n_maps = check_int(n_maps, "n_maps", where)
     repeat = check_int(repeat, "repeat", where)
     rng = check_rng(rng, "rng", where)
@@ -64,7 +65,8 @@ def time_loop_vs_batched(net, batch_sizes: Sequence[int], rng=None, repeat: int 
 
     Loop: ``bpkit.batched.loop_gradients(net, X, T)``, one forward and backward pass per sample
     (column x_n of shape (n_0, 1)) and the sum of the N gradients. Batched: ``net.gradients(X, T)``,
-    one pass with X of shape (n_0, N): the matrix products of eqs. (4.1)-(4.6) of chapter 4.
+    one pass with X of shape (n_0, N): the matrix products of book eq-ch4-forward-columns to
+    eq-ch4-param-grad-columns.
     X is standard normal and each column of T a softmax of standard normals (a probability
     vector, so every bpkit loss accepts it), seeded by ``rng`` (default ``np.random.default_rng(0)``).
     Returns two lists of seconds per call, one entry per batch size.

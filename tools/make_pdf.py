@@ -2,10 +2,14 @@
 
     python tools/make_pdf.py [--jobs N] [--html FILE] OUT.pdf
 
-1. ``jupyter-book build --builder singlehtml`` (through tools/build_book.py, so the pages
-   are read and executed in parallel, with ``-W``) into ``_build/pdf/``: one HTML page
-   holding every chapter, its maths typeset at build time (tools/typeset_maths.py) and
-   each widget showing its first output (tools/static_widgets.py);
+1. ``jupyter-book build --builder singlehtml`` (through tools/build_book.py, with ``-W``)
+   into ``_build/singlehtml/``: one HTML page holding every chapter, its maths typeset at
+   build time (tools/typeset_maths.py) and each widget showing its first output
+   (tools/static_widgets.py). It shares Sphinx's environment (``_build/.doctrees``) with the
+   HTML build, so after ``make book`` no notebook is read or executed again: the page is
+   written from the HTML build's doctrees, and the widgets' frame images are copied from
+   ``_build/html/_widgets/`` (a chapter changed since ``make book`` is read again, as by an
+   incremental HTML build);
 2. Debian's Chromium (``/usr/bin/chromium``, driven by Playwright, never a downloaded
    browser) prints that page to OUT.pdf: A4, page numbers in the footer, the PDF's
    outline (bookmarks) from the headings, every solution unfolded, links between
@@ -26,8 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTPUT = ROOT / "_build" / "pdf"  # jupyter-book's --path-output: pages in _build/singlehtml/
-SINGLE = OUTPUT / "_build" / "singlehtml"  # index.html there only redirects to the root page
+BUILD = ROOT / "_build"
+SINGLE = BUILD / "singlehtml"  # index.html there only redirects to the root page
+FRAMES = "_widgets"  # the static widgets' images, below each output (tools/static_widgets.py)
 
 
 def root_page() -> Path:
@@ -65,10 +70,23 @@ FOOTER = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
+def copy_frames() -> int:
+    """The HTML build's widget images into the single-page output; returns how many."""
+    import shutil
+
+    source, dest = BUILD / "html" / FRAMES, SINGLE / FRAMES
+    dest.mkdir(parents=True, exist_ok=True)
+    images = sorted(source.glob("*.png")) if source.is_dir() else []
+    for image in images:
+        if not (dest / image.name).exists():
+            shutil.copy2(image, dest / image.name)
+    return len(images)
+
+
 def build_single_page(jobs: int) -> None:
+    print(f"make_pdf: {copy_frames()} widget images from {BUILD / 'html' / FRAMES}", flush=True)
     command = [sys.executable, str(ROOT / "tools" / "build_book.py"), "--jobs", str(jobs),
-               str(ROOT), "--builder", "singlehtml", "--path-output", str(OUTPUT),
-               "-W", "--keep-going"]
+               str(ROOT), "--builder", "singlehtml", "-W", "--keep-going"]
     print("+", " ".join(command), flush=True)
     result = subprocess.run(command, cwd=ROOT, check=False)
     if result.returncode != 0 or not root_page().exists():

@@ -37,7 +37,7 @@ TYPED_CITATION = re.compile(
 # equations 1.1 to 1.4" (of a note), "section 3 of {ref}`note E <source-note-e>`".
 _WHAT = r"(?:[Ss]ections?|eqs?\.|equations?)\s+[\d.]+"
 SOURCE_NUMBER = re.compile(
-    rf"(?:note [A-E](?:'s|,)|\bits)\s*{_WHAT}|{_WHAT}(?:\s+(?:to|and)\s+[\d.]+)?\s+of\s+"
+    rf"(?:note [A-E](?: <[\w-]+>`)?(?:'s|,)|\bits)\s*{_WHAT}|{_WHAT}(?:\s+(?:to|and)\s+[\d.]+)?\s+of\s+"
     r"(?:\{ref\}`)?[Nn]ote [A-E]"
 )
 ROLE = re.compile(r"\{(?:numref|eq|ref|doc|cite(?::[pt])?)\}`[^`]*`")
@@ -74,6 +74,7 @@ def test_the_checks_find_what_they_must():
     assert typed_citations("as in {numref}`sec-ch1-chain`, by {eq}`eq-ch1-vjp-recursion`") == []
     assert typed_citations("note E's section 3 and (note E, eq. 3.9); $f(1.5)$, (0.5, 1.3)") == []
     assert typed_citations("its equations 1.1 to 1.4; section 3 of {ref}`note E <x>`") == []
+    assert typed_citations("one line ({ref}`note E <source-note-e>`, section 4.3)") == []
     assert typed_citations("This chapter\n\n1. places activations") == []
     assert NUMBERED_HEADING.search("## 2.3 A hidden weight") and not NUMBERED_HEADING.search("## A hidden weight")
     assert TAG.search("x \\tag{1.1}") and HAND_EXERCISE.search("**Exercise 1.1.** Let")

@@ -21,7 +21,7 @@ import yaml
 from ._book import BUILD, CHROMIUM, ROOT
 
 PDF = BUILD / "book.pdf"
-SINGLE = BUILD / "pdf" / "_build" / "singlehtml"
+SINGLE = BUILD / "singlehtml"
 RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\[A-Za-z]{2,}")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LABEL_LINE = re.compile(r"^\(\S+\)=\s*$")
@@ -189,11 +189,14 @@ def test_the_check_finds_raw_tex_on_purpose(tmp_path):
     """The same extraction and check, on a page printed with a formula left untypeset."""
     if not CHROMIUM.is_file():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test`")
-    import make_pdf  # tools/ is on the path (tests/conftest.py)
+    import subprocess
+    import sys
     page = tmp_path / "page.html"
     page.write_text("<html><body><h1>역전파</h1><p>Untypeset: $$\\frac{a}{b}$$</p>"
                     "<pre>print('\\nkept')</pre></body></html>", encoding="utf-8")
-    make_pdf.print_page(page, tmp_path / "page.pdf")
+    # In its own process: this worker's browser fixtures may hold Playwright's sync API already.
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_pdf.py"), "--html", str(page),
+                    str(tmp_path / "page.pdf")], check=True, capture_output=True, timeout=120)
     text, _ = _pdf_text(tmp_path / "page.pdf")
     leftover = raw_tex_outside(text, "print('\\nkept')")
     # "$$", "\\frac", "$$": the prose's TeX is found; the code's "\\n" is not.

@@ -21,12 +21,6 @@ def small_net():
                        bp.Dense(2, 2, "sigmoid", W=W2, b=[0.60, 0.60])])
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
 
 def texts(ax):
     return [t.get_text() for t in ax.texts]

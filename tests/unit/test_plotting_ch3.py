@@ -11,12 +11,6 @@ import bpkit as bp  # noqa: E402
 from bpkit.plotting import heatmap, plot_activation, plot_loss_and_gradient  # noqa: E402
 
 
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
-
 
 @pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu", "square"])
 def test_plot_activation_draws_f_and_its_derivative(ax, name):
