@@ -27,6 +27,21 @@ CHROMIUM_ARGS = [
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads"}
 
 
+def toc_files() -> list[str]:
+    """Every file _toc.yml names (chapters, parts, sections), in order, without the root."""
+    import yaml
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                yield entry["file"]
+            yield from walk(entry.get("chapters"))
+            yield from walk(entry.get("sections"))
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [*walk(toc.get("chapters")), *walk(toc.get("parts"))]
+
+
 def built_pages() -> list[str]:
     """Every HTML page of the built site, as a path relative to _build/html."""
     if not HTML.is_dir():

@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 
-from ._book import BUILD, HTML, ROOT, built_pages
+from ._book import BUILD, HTML, ROOT, built_pages, toc_files
 
 LOG = BUILD / "build.log"
 STATUS = BUILD / "build.status"
@@ -46,17 +46,9 @@ def test_build_succeeded_without_warnings():
         )
 
 
-def _toc_files(entries):
-    for entry in entries or []:
-        if "file" in entry:
-            yield entry["file"]
-        yield from _toc_files(entry.get("chapters"))
-        yield from _toc_files(entry.get("sections"))
-
-
 def test_every_toc_entry_has_a_page():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    wanted = [toc["root"], *_toc_files(toc.get("chapters")), *_toc_files(toc.get("parts"))]
+    wanted = [toc["root"], *toc_files()]
     pages = set(built_pages())
     missing = [f"{name}.html" for name in wanted if f"{name}.html" not in pages]
     if missing:

@@ -16,9 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 
-from ._book import BUILD, CHROMIUM, ROOT
+from ._book import BUILD, CHROMIUM, ROOT, toc_files
 
 PDF = BUILD / "book.pdf"
 SINGLE = BUILD / "singlehtml"
@@ -30,14 +29,6 @@ CONTEXT = 12  # characters on each side of a TeX-like hit (on its line), to find
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = []
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        files += [entry["file"] for entry in part["chapters"]]
-    return files
 
 
 def _title(file: str) -> str:
@@ -118,7 +109,7 @@ def test_the_pdf_has_every_page_of_the_toc_by_title_in_order(book):
     text, reader = book
     squeezed = _squeeze(text)
     position, missing = 0, []
-    for file in _toc_files():
+    for file in toc_files():
         title = _squeeze(_plain_title(_title(file)))
         at = squeezed.find(title, position)
         if at < 0:
@@ -140,7 +131,7 @@ def test_every_chapter_is_a_bookmark(book):
                 yield _squeeze(item.title)
 
     bookmarks = list(titles(reader.outline))
-    missing = [file for file in _toc_files()
+    missing = [file for file in toc_files()
                if not any(_squeeze(_plain_title(_title(file))) in b for b in bookmarks)]
     assert not missing, f"no bookmark for {missing}; bookmarks: {bookmarks[:20]}"
 
