@@ -1,6 +1,6 @@
 """bpkit: backpropagation, derived and checked. The numpy package behind the open course.
 
-Notation (note E): z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l), E = g(a^L, t); W^l is (n_l, n_{l-1});
+Notation (the book's, chapter 2): z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l), E = g(a^L, t); W^l is (n_l, n_{l-1});
 one sample is a column vector (n,) or (n, 1); a batch is column layout (n, N), samples as columns.
 
 Input rules, everywhere (bpkit/_checks.py): a call returns the right answer or raises bpkit's own
@@ -43,7 +43,7 @@ from .batched import (
     softmax_backward_rows,
     softmax_rows,
 )
-from .conv import Conv2D, col2im, conv2d_backward, conv2d_forward, im2col
+from .conv import Conv2D, col2im, conv2d_backward, conv2d_forward, get_num_threads, im2col, set_num_threads
 from .conv_reference import (
     avgpool2d_backward_loop,
     avgpool2d_forward_loop,
@@ -63,7 +63,10 @@ from .jacobian import (
     jvp,
     vjp,
 )
-from .layers import Dense
+from .layer import Layer
+from .layers import Dense, Flatten
+from .model import Sequential
+from .optim import SGD, minibatches
 from .losses import (
     BinaryCrossEntropy,
     CategoricalCrossEntropy,
@@ -92,7 +95,7 @@ from .pooling import (
     maxpool2d_forward,
 )
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 __all__ = [
     # numdiff
@@ -107,8 +110,8 @@ __all__ = [
     # losses
     "Loss", "SquaredError", "MeanSquaredError", "BinaryCrossEntropy", "CategoricalCrossEntropy",
     "sigmoid_bce", "softmax_cce", "get_loss",
-    # layers and network
-    "Dense", "Network", "Gradients",
+    # the layer protocol, layers, models and training
+    "Layer", "Dense", "Flatten", "Sequential", "SGD", "minibatches", "Network", "Gradients",
     # batched: column and row layouts (chapter 4)
     "row_sum", "column_sum", "softmax_rows", "softmax_backward_columns", "softmax_backward_rows",
     "dense_forward_rows", "dense_backward_rows", "network_gradients_rows", "loop_gradients",
@@ -117,7 +120,7 @@ __all__ = [
     "conv2d_forward_loop", "conv2d_backward_loop", "maxpool2d_forward_loop", "maxpool2d_backward_loop",
     "avgpool2d_forward_loop", "avgpool2d_backward_loop",
     # convolution and pooling, fast (vectorised)
-    "conv2d_forward", "conv2d_backward", "im2col", "col2im", "Conv2D",
+    "conv2d_forward", "conv2d_backward", "im2col", "col2im", "Conv2D", "get_num_threads", "set_num_threads",
     "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
     "MaxPool2D", "AvgPool2D",
 ]

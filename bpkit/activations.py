@@ -1,9 +1,9 @@
 """Activation functions a = f(z), their derivatives, Jacobians and backward steps.
 
-Elementwise activations F(z) = (f(z_1), ..., f(z_n)) (book eq-ch3-elementwise; note E, eq. 3.1) have the diagonal Jacobian
+Elementwise activations F(z) = (f(z_1), ..., f(z_n)) (eq. (3.2)) have the diagonal Jacobian
 J_F(z) = diag(f'(z)), so the backward step J_F^T grad_a is the Hadamard product f'(z) * grad_a
-(eq-ch3-elementwise-backward; note E, eq. 3.2). Softmax (eq-ch3-softmax; note E, eq. 3.4) is not elementwise:
-its Jacobian is diag(s) - s s^T (eq-ch3-softmax-jacobian; note E, eq. 3.5).
+(eq. (3.3)). Softmax (eq. (3.6)) is not elementwise:
+its Jacobian is diag(s) - s s^T (eq. (3.7)).
 
 Shapes: z, a, grad_a are one sample (n,) or (n, 1), or a column-layout batch (n, N) (samples are
 columns; softmax normalises over axis 0, the feature axis). Elementwise activations accept any shape.
@@ -16,13 +16,14 @@ of square for huge z, a product f'(z) * grad_a), a ValueError names the argument
 
 Domains: derivative_from_output(a) needs a to be an output of f (sigmoid: [0, 1], tanh: [-1, 1],
 relu: >= 0); softmax needs at least n = 2 classes (a (1, N) array is almost always a row passed where
-a column was meant) and backward(z, a, grad_a) checks that a = softmax(z).
+a column was meant) and vjp(z, a, grad_a) checks that a = softmax(z).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .layer import Layer
 from ._checks import (
     as_float_array,
     check_finite_result,
@@ -52,14 +53,14 @@ __all__ = [
 ]
 
 
-class Activation:
+class Activation(Layer):
     """Base class of a = f(z). Subclasses define _f(z) and _df(z) (elementwise) or override the methods.
 
     value(z) -> a, same shape as z.
     derivative(z) -> f'(z) elementwise, same shape (elementwise activations only).
     derivative_from_output(a) -> f'(z) written through a = f(z) (where that is possible).
     jacobian(z) -> J_F(z), shape (n, n), for one sample z of shape (n,) or (n, 1).
-    backward(z, a, grad_a) -> grad_z = J_F(z)^T grad_a without forming J, same shape as z.
+    vjp(z, a, grad_a) -> grad_z = J_F(z)^T grad_a without forming J, same shape as z.
     """
 
     name = "activation"
@@ -102,11 +103,11 @@ class Activation:
         return self.value(z)
 
     def derivative(self, z) -> np.ndarray:
-        """f'(z) entry by entry (shape of z): the diagonal of J_F(z) (book eq-ch3-elementwise; note E, eq. 3.2)."""
+        """f'(z) entry by entry (shape of z): the diagonal of J_F(z) (eq. (3.2))."""
         return self._checked(self._df, self._input(z), "f'(z)")
 
     def derivative_from_output(self, a) -> np.ndarray:
-        """f'(z) expressed through the output a = f(z) (shape of a), as in book eq-ch3-sigmoid-derivative (note E, eq. 3.3).
+        """f'(z) expressed through the output a = f(z) (shape of a), as in eq. (3.4).
 
         a must be a value f can output (output_range); anything else raises ValueError.
         """
@@ -124,15 +125,15 @@ class Activation:
         return self._df_from_output(a)
 
     def jacobian(self, z) -> np.ndarray:
-        """J_F(z) = diag(f'(z)) (note E, sec. 3.1), shape (n, n) for one sample z of shape (n,) or (n, 1)."""
+        """J_F(z) = diag(f'(z)), shape (n, n) for one sample z of shape (n,) or (n, 1)."""
         z = self._input(z)
-        check_single_sample(z, "z", self._where(), "the Jacobian is for one sample; use backward() for a batch")
+        check_single_sample(z, "z", self._where(), "the Jacobian is for one sample; use vjp() for a batch")
         with quiet():
             d = self._df(z)
         return np.diag(check_finite_result(d, self._where(), "f'(z)", "z").ravel())
 
-    def backward(self, z, a, grad_a) -> np.ndarray:
-        """grad_z = J_F(z)^T grad_a = f'(z) * grad_a (Hadamard product, book eq-ch3-elementwise-backward; note E, eq. 3.2).
+    def vjp(self, z, a, grad_a) -> np.ndarray:
+        """grad_z = J_F(z)^T grad_a = f'(z) * grad_a (Hadamard product, eq. (3.3)).
 
         Shapes: z, grad_a (and a, if given; it may be None here) all the same: (n,), (n, 1) or (n, N).
         """
@@ -157,6 +158,17 @@ class Activation:
             check_same_shape(a, z, ("a", "z"), where)
         return z, grad_a
 
+    def forward(self, x) -> np.ndarray:
+        """a = f(x), the layer form of value(x); caches x and a for backward. Shapes as value()."""
+        self._z = self._input(x, "x")
+        self._a = self.value(self._z)
+        return self._a
+
+    def backward(self, dy) -> np.ndarray:
+        """dE/dx = J_F(x)^T dy (vjp at the cached x and a), same shape as the forward input x."""
+        self._require_forward()
+        return self.vjp(self._z, self._a, dy)
+
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
 
@@ -178,8 +190,8 @@ class Identity(Activation):
 
 
 class Sigmoid(Activation):
-    """Logistic sigmoid f(z) = 1 / (1 + e^{-z}) (note E, sec. 3.1.1); f'(z) = f(z)(1 - f(z))
-    (book eq-ch3-sigmoid-derivative; note E, eq. 3.3).
+    """Logistic sigmoid f(z) = 1 / (1 + e^{-z}); f'(z) = f(z)(1 - f(z))
+    (eq. (3.4)).
 
     Stable form with e = exp(-|z|) <= 1: f(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0, and
     f'(z) = e / (1+e)^2, which keeps full relative accuracy in the tails.
@@ -202,7 +214,7 @@ class Sigmoid(Activation):
 
 
 class Tanh(Activation):
-    """f(z) = tanh z (note E, sec. 3.1.2); f'(z) = 1 - tanh(z)^2 = 1 - a^2 (book eq-ch3-tanh-derivative).
+    """f(z) = tanh z; f'(z) = 1 - tanh(z)^2 = 1 - a^2 (eq. (3.5)).
 
     derivative(z) uses the equal form 4e / (1+e)^2 with e = exp(-2|z|) (that is sech^2 z), which does not
     lose relative accuracy where tanh(z)^2 rounds to 1. |z| is capped at 400 first: exp(-800) is already
@@ -266,7 +278,7 @@ class Square(Activation):
 
 
 def _softmax_vjp(s: np.ndarray, g: np.ndarray, axis: int, where: str, culprits: str) -> np.ndarray:
-    """s * (g - sum(s * g, axis)): the softmax backward step along `axis` (book eq-ch4-softmax-batched).
+    """s * (g - sum(s * g, axis)): the softmax backward step along `axis` (eq. (4.9)).
 
     sum(s * g) is a weighted mean of g, so g - sum(s * g) is at most 2 max|g|: it can overflow only
     when g is near the largest float. Then the step is recomputed with g / 4 and multiplied by 4 (the
@@ -322,10 +334,10 @@ def check_softmax_output(S: np.ndarray, name: str, where: str, axis: int) -> Non
 
 class Softmax(Activation):
     """Softmax over axis 0 (the features of one column): s_i = e^{z_i} / sum_k e^{z_k}
-    (book eq-ch3-softmax; note E, eq. 3.4).
+    (eq. (3.6)).
 
-    Not elementwise: J(z) = diag(s) - s s^T (eq-ch3-softmax-jacobian), and the backward step for a column-layout batch is
-    grad_z = s * (grad_a - sum(s * grad_a, axis=0)) (eq-ch4-softmax-batched; note E, sec. 4.3). Stable: z - max(z) is
+    Not elementwise: J(z) = diag(s) - s s^T (eq. (3.7)), and the backward step for a column-layout batch is
+    grad_z = s * (grad_a - sum(s * grad_a, axis=0)) (eq. (4.9)). Stable: z - max(z) is
     exponentiated, never z itself (an entry of z - max(z) below the float range is -inf, and its
     exponential the correct 0). At least 2 classes: z of shape (1,) or (1, N) raises ValueError.
     """
@@ -350,34 +362,34 @@ class Softmax(Activation):
         return e / np.sum(e, axis=0)
 
     def value(self, z) -> np.ndarray:
-        """s = softmax(z) over axis 0; z (n,) or (n, N) -> same shape, every column sums to 1 (eq-ch3-softmax)."""
+        """s = softmax(z) over axis 0; z (n,) or (n, N) -> same shape, every column sums to 1 (eq. (3.6))."""
         return self._value(self._columns(z))
 
     def derivative(self, z):
-        """Not defined: softmax is not elementwise. Raises ValueError pointing to jacobian/backward."""
+        """Not defined: softmax is not elementwise. Raises ValueError pointing to jacobian/vjp."""
         raise ValueError(
             "activation 'softmax' is not elementwise: every output s_i depends on every input z_j, so "
-            "there is no elementwise f'(z); use jacobian(z) = diag(s) - s s^T (book eq-ch3-softmax-jacobian) or "
-            "backward(z, a, grad_a)"
+            "there is no elementwise f'(z); use jacobian(z) = diag(s) - s s^T (eq. (3.7)) or "
+            "vjp(z, a, grad_a)"
         )
 
     def derivative_from_output(self, a):
-        """Not defined: softmax's derivative is a full matrix. Raises ValueError pointing to jacobian/backward."""
+        """Not defined: softmax's derivative is a full matrix. Raises ValueError pointing to jacobian/vjp."""
         raise ValueError(
             "activation 'softmax' has no elementwise derivative to write through a: its Jacobian "
-            "diag(s) - s s^T (book eq-ch3-softmax-jacobian) is a full matrix; use jacobian(z) or backward(z, a, grad_a)"
+            "diag(s) - s s^T (eq. (3.7)) is a full matrix; use jacobian(z) or vjp(z, a, grad_a)"
         )
 
     def jacobian(self, z) -> np.ndarray:
-        """J(z) = diag(s) - s s^T (book eq-ch3-softmax-jacobian), shape (n, n), for one sample z of shape (n,) or (n, 1)."""
+        """J(z) = diag(s) - s s^T (eq. (3.7)), shape (n, n), for one sample z of shape (n,) or (n, 1)."""
         z = self._columns(z)
-        check_single_sample(z, "z", self._where(), "the Jacobian is for one sample; use backward() for a batch")
+        check_single_sample(z, "z", self._where(), "the Jacobian is for one sample; use vjp() for a batch")
         s = self._value(z.ravel())
         return np.diag(s) - np.outer(s, s)
 
-    def backward(self, z, a, grad_a) -> np.ndarray:
+    def vjp(self, z, a, grad_a) -> np.ndarray:
         """grad_z = J(z)^T grad_a = s * (grad_a - sum(s * grad_a, axis=0)) per column
-        (book eq-ch3-softmax-backward).
+        (eq. (3.9)).
 
         Shapes: z, grad_a and a = softmax(z) (or None: then it is recomputed) all (n,), (n, 1) or (n, N).
         A given a is checked against softmax(z) (to within sqrt(eps) of the less precise dtype of a and

@@ -1,11 +1,11 @@
-"""Batched backpropagation in the two layouts of note E, section 4 (chapter 4 of the course, book eq-ch4-forward-columns to eq-ch4-param-grad-rows).
+"""Batched backpropagation in the two layouts of chapter 4 (eqs. (4.1) to (4.7)).
 
 Column layout (the book's, and every other bpkit module's): a batch of N samples is a matrix with one
 sample per column, A^l of shape (n_l, N); W^l is (n_l, n_{l-1}) and
 
     Z^l = W^l A^{l-1} + b^l 1^T,   dW^l = Delta^l (A^{l-1})^T,   db^l = row_sum(Delta^l) = Delta^l 1.
 
-Row layout (note E, sec. 4.2): one sample per row, every matrix transposed. The batch is
+Row layout: one sample per row, every matrix transposed. The batch is
 X_r = (A^0)^T of shape (N, n_0), the weights are stored as V^l = (W^l)^T of shape (n_{l-1}, n_l), and
 
     Z_r^l = A_r^{l-1} V^l + 1 (b^l)^T,   dV^l = (A_r^{l-1})^T Delta_r^l,   db^l = column_sum(Delta_r^l),
@@ -15,7 +15,7 @@ Each row-layout array is the transpose of its column-layout twin (Z_r = Z^T, dV 
 gradient is the same vector (n_l,) in both.
 
 Softmax normalises over the features of each sample: axis 0 in column layout, axis 1 in row layout.
-Its batched backward step (note E, sec. 4.3) is one numpy line per layout:
+Its batched backward step is one numpy line per layout:
 
     columns: S * (G - np.sum(S * G, axis=0))
     rows:    S * (G - np.sum(S * G, axis=1, keepdims=True))
@@ -75,7 +75,7 @@ def _matrix(M, name: str, where: str) -> np.ndarray:
 
 def row_sum(M) -> np.ndarray:
     """row_sum(M) = M 1: the sum of each row, shape (m,) for M of shape (m, N)
-    (the bias gradient of book eq-ch4-param-grad-columns; note E, sec. 4.1).
+    (the bias gradient of eq. (4.4)).
 
     In column layout the bias gradient is db^l = row_sum(Delta^l): the sum of delta^l over the N samples.
     """
@@ -86,7 +86,7 @@ def row_sum(M) -> np.ndarray:
 
 def column_sum(M) -> np.ndarray:
     """column_sum(M) = M^T 1: the sum of each column, shape (m,) for M of shape (N, m)
-    (the bias gradient of book eq-ch4-param-grad-rows; note E, sec. 4.2).
+    (the bias gradient of eq. (4.7)).
 
     In row layout the bias gradient is db^l = column_sum(Delta_r^l): again the sum over the N samples.
     """
@@ -116,10 +116,10 @@ def softmax_rows(Z) -> np.ndarray:
 
 
 def softmax_backward_columns(S, G) -> np.ndarray:
-    """dE/dZ from S = softmax(Z) and G = dE/dS, column layout (S, G of shape (n, N)), note E sec. 4.3:
+    """dE/dZ from S = softmax(Z) and G = dE/dS, column layout (S, G of shape (n, N)):
 
     dE/dZ = S * (G - 1 column_sum(S * G)): column i is J(z_i)^T g_i with J = diag(s) - s s^T
-    (book eq-ch4-softmax-batched, eq-ch3-softmax-jacobian).
+    (eq. (4.9), eq. (3.7)).
     S must be a softmax output: entries in [0, 1], every column summing to 1 (ValueError otherwise).
     """
     where = "softmax_backward_columns"
@@ -128,7 +128,7 @@ def softmax_backward_columns(S, G) -> np.ndarray:
 
 
 def softmax_backward_rows(S, G) -> np.ndarray:
-    """dE/dZ from S = softmax(Z) and G = dE/dS, row layout (S, G of shape (N, n)), note E sec. 4.3:
+    """dE/dZ from S = softmax(Z) and G = dE/dS, row layout (S, G of shape (N, n)):
 
     dE/dZ = S * (G - row_sum(S * G) 1^T): row i is (J(z_i)^T g_i)^T. keepdims=True makes the (N, 1) sums
     broadcast along each row; without it numpy would pair them with the columns (or fail).
@@ -151,7 +151,7 @@ def _dense_rows_xv(X, V, where):
 
 
 def dense_forward_rows(X, V, b, activation="identity"):
-    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (book eq-ch4-forward-rows; note E, sec. 4.2).
+    """Row-layout dense layer: Z = X V + 1 b^T, A = f(Z) row by row (eq. (4.5)).
     Returns (Z, A).
 
     X: (N, n_in), one sample per row; V = W^T: (n_in, n_out); b: (n_out,). Z and A: (N, n_out).
@@ -187,7 +187,7 @@ def dense_backward_rows(X, V, Z, A, grad_A, activation="identity"):
         _check_is_softmax_of(A, softmax_rows(Z), where)
         Delta = _softmax_vjp(A, grad_A, 1, where, "grad_A")
     else:
-        Delta = f.backward(Z.T, A.T, grad_A.T).T
+        Delta = f.vjp(Z.T, A.T, grad_A.T).T
     with quiet():
         dV, db, grad_X = X.T @ Delta, np.sum(Delta, axis=0), Delta @ V.T
     check_finite_result(dV, where, "dV = X^T Delta", "X and grad_A")
@@ -203,7 +203,7 @@ def _check_is_softmax_of(A: np.ndarray, S: np.ndarray, where: str) -> None:
 
 def network_gradients_rows(net: Network, X, T) -> Gradients:
     """Backpropagation through net's layers in row layout, with V^l = (W^l)^T
-    (book eq-ch4-backward-rows, eq-ch4-param-grad-rows; note E, sec. 4.2).
+    (eq. (4.6), eq. (4.7)).
 
     X: (N, n_0) and T: (N, n_L), one sample per row. Returns Gradients in row layout:
     deltas[l-1] = Delta_r^l (N, n_l), dW[l-1] = dE/dV^l = (dE/dW^l)^T (n_{l-1}, n_l), db[l-1] (n_l,).

@@ -1,8 +1,8 @@
 """Fast, vectorised 2-D convolution (cross-correlation) in NCHW: im2col, one matmul, col2im.
 
 The equations are those of bpkit.conv_reference (which loops over them), chapter 5's
-eq-ch5-general-forward and eq-ch5-general-backward, computed through im2col as in eq-ch5-im2col-forward
-and eq-ch5-im2col-backward. The shapes, in the code's names (the book's symbols in brackets, see
+eq. (5.6) and eq. (5.7), computed through im2col as in eq. (5.9)
+and eq. (5.10). The shapes, in the code's names (the book's symbols in brackets, see
 bpkit.conv_reference): x (N, C, H, W) [(N, C_in, X_H, X_W)], Wk (F, C, KH, KW)
 [(C_out, C_in, K_H, K_W)], b (F,), out and dout (N, F, OH, OW) with
 OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1, and CKK = C * KH * KW, OHW = OH * OW.
@@ -56,6 +56,7 @@ from ._checks import (
     format_shape,
     quiet,
 )
+from .layer import Layer
 from .conv_reference import _conv_backward_inputs, _conv_grads_checked, _conv_inputs, _conv_output_size, _pad
 
 __all__ = [
@@ -151,7 +152,7 @@ def _add_patches(dxpad: np.ndarray, dpatches: np.ndarray, stride: int) -> None:
 
 def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
     """cols (C*KH*KW, N*OH*OW): one input patch per column (the book's column layout; the matrix
-    written im2col(x) in eq-ch5-im2col-forward).
+    written im2col(x) in eq. (5.9)).
 
     cols[(c, u, v), (n, i, j)] = xpad[n, c, i*s + u, j*s + v], rows ordered (c, u, v) and columns
     (n, i, j), so that out = Wk.reshape(F, -1) @ cols + b[:, None] is (conv) as an (F, N*OH*OW) matrix.
@@ -172,7 +173,7 @@ def im2col(x, KH, KW, stride=1, padding=0) -> np.ndarray:
 
 def col2im(cols, x_shape, KH, KW, stride=1, padding=0) -> np.ndarray:
     """dx of shape x_shape = (N, C, H, W): the adjoint (transpose) of im2col, where overlapping
-    patches add up; the col2im of eq-ch5-im2col-backward.
+    patches add up; the col2im of eq. (5.10).
 
     dx[n, c, h, w] = sum of cols[(c, u, v), (n, i, j)] over all (u, v, i, j) with
     i*s + u - p = h and j*s + v - p = w. cols: (C*KH*KW, N*OH*OW) as im2col returns it.
@@ -209,7 +210,7 @@ def _copy_cols(patches: np.ndarray, lo: int, hi: int, OHW: int) -> np.ndarray:
 def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     """out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]  (conv).
 
-    The book's eq-ch5-general-forward, as the matrix product eq-ch5-im2col-forward.
+    The book's eq. (5.6), as the matrix product eq. (5.9).
     x: (N, C, H, W); Wk: (F, C, KH, KW); b: (F,) or None (zeros). Returns out: (N, F, OH, OW).
     Per piece of the batch: cols = patches (n, C*KH*KW, OH*OW), out[piece] = Wk(F, CKK) @ cols + b,
     written straight into the NCHW output (no transpose). Same numbers as conv2d_forward_loop.
@@ -237,12 +238,12 @@ def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
 def conv2d_backward(dout, x, Wk, stride=1, padding=0):
     """Gradients of (conv) given dout = dE/dout (N, F, OH, OW): returns (dx, dWk, db).
 
-    The book's eq-ch5-general-backward, computed as eq-ch5-im2col-backward:
+    The book's eq. (5.7), computed as eq. (5.10):
 
     dWk[f, c, u, v] = sum_{n,i,j} dout[n, f, i, j] xpad[n, c, i*s + u, j*s + v]  (= dout_mat @ cols^T)
     db[f] = sum_{n,i,j} dout[n, f, i, j]
     dx = col2im(Wk(F, CKK)^T @ dout_mat): the full convolution of dout (dilated by s) with the
-    flipped kernel (eq-ch5-general-star), cropped by p. Shapes: dx like x, dWk like Wk
+    flipped kernel (eq. (5.8)), cropped by p. Shapes: dx like x, dWk like Wk
     (F, C, KH, KW), db (F,).
     Per piece of the batch; the pieces' dWk and db are summed at the end.
     """
@@ -285,18 +286,19 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
 # --------------------------------------------------------------------------------------------
 
 
-class Conv2D:
-    """Convolutional layer: out = conv2d(x, Wk, b, stride, padding) (the (conv) equation above,
-    the book's eq-ch5-general-forward; backward is eq-ch5-general-backward).
+class Conv2D(Layer):
+    """Convolutional layer: out = conv2d_forward(x, W, b, stride, padding) (the (conv) equation
+    above, the book's eq. (5.6); backward is eq. (5.7)), a bpkit.layer.Layer.
 
-    Wk: (C_out, C_in, KH, KW) ("n_out x n_in x kh x kw"; kernel_size is an int or a pair (KH, KW));
-    b: (C_out,). Default init: rng = np.random.default_rng(0) if None (an int seeds a new generator),
-    Wk ~ N(0, 1/(C_in*KH*KW)), b = 0; given Wk and b are copied (ints converted to float64 exactly).
-    forward(x) caches x; backward(dout) stores self.dW (like Wk) and self.db (like b) and returns dx
-    (Dense-style). No activation: put one after it.
+    W: (C_out, C_in, KH, KW) (kernel_size is an int or a pair (KH, KW)); b: (C_out,). Parameters are
+    named W and b, as in Dense (params(), grads()). Default init: rng = np.random.default_rng(0) if
+    None (an int seeds a new generator), W ~ N(0, 1/(C_in*KH*KW)), b = 0; given W and b are copied
+    (ints converted to float64 exactly). forward(x) (N, C_in, H, W) -> (N, C_out, OH, OW) caches x;
+    backward(dy) stores self.dW (like W) and self.db (like b) and returns dx (like x).
+    No activation: put one after it (bp.ReLU()).
     """
 
-    def __init__(self, C_in, C_out, kernel_size, stride=1, padding=0, Wk=None, b=None, rng=None, name=None):
+    def __init__(self, C_in, C_out, kernel_size, stride=1, padding=0, W=None, b=None, rng=None, name=None):
         self.name = "conv2d" if name is None else str(name)
         where = f"Conv2D layer '{self.name}'"
         self.C_in = check_int(C_in, "C_in", where, 1)
@@ -312,15 +314,15 @@ class Conv2D:
         self.padding = check_int(padding, "padding", where, 0)
         shape = (self.C_out, self.C_in, KH, KW)
         rng = check_rng(rng, "rng", where)
-        if Wk is None:
-            Wk = rng.normal(0.0, np.sqrt(1.0 / (self.C_in * KH * KW)), size=shape)
-        Wk = np.array(as_float_array(Wk, "Wk", self._where()))
-        check_shape(Wk, shape, "Wk", self._where(), "(C_out, C_in, KH, KW)")
+        if W is None:
+            W = rng.normal(0.0, np.sqrt(1.0 / (self.C_in * KH * KW)), size=shape)
+        W = np.array(as_float_array(W, "W", self._where()))
+        check_shape(W, shape, "W", self._where(), "(C_out, C_in, KH, KW)")
         if b is None:
-            b = np.zeros(self.C_out, dtype=Wk.dtype)
+            b = np.zeros(self.C_out, dtype=W.dtype)
         b = np.array(as_float_array(b, "b", self._where()))
         check_shape(b, (self.C_out,), "b", self._where(), "(C_out,)")
-        self.Wk, self.b = Wk, b
+        self.W, self.b = W, b
         self.x = self.out = None
         self.dW = self.db = None
 
@@ -332,14 +334,14 @@ class Conv2D:
         )
 
     def forward(self, x) -> np.ndarray:
-        """out = conv2d_forward(x, Wk, b, stride, padding): (N, C_in, H, W) -> (N, C_out, OH, OW); caches x."""
+        """out = conv2d_forward(x, W, b, stride, padding): (N, C_in, H, W) -> (N, C_out, OH, OW); caches x."""
         x = as_float_array(x, "input x", self._where())
         if x.ndim != 4 or x.shape[1] != self.C_in:
             raise ValueError(
                 f"{self._where()}: input x has shape {format_shape(x.shape)} but expected "
                 f"(N, {self.C_in}, H, W)"
             )
-        self.out = conv2d_forward(x, self.Wk, self.b, self.stride, self.padding)
+        self.out = conv2d_forward(x, self.W, self.b, self.stride, self.padding)
         self.x = x
         return self.out
 
@@ -350,8 +352,16 @@ class Conv2D:
             raise RuntimeError(f"{where}: call forward(x) first (backward uses the cached x)")
         dout = as_float_array(dout, "dout", where)
         check_shape(dout, self.out.shape, "dout", where, "(the shape of the layer's output)")
-        dx, self.dW, self.db = conv2d_backward(dout, self.x, self.Wk, self.stride, self.padding)
+        dx, self.dW, self.db = conv2d_backward(dout, self.x, self.W, self.stride, self.padding)
         return dx
+
+    def params(self) -> dict:
+        """{'W': W (C_out, C_in, KH, KW), 'b': b (C_out,)}, the live arrays."""
+        return {"W": self.W, "b": self.b}
+
+    def grads(self) -> dict:
+        """{'W': dE/dW, 'b': dE/db} of the last backward (None before it)."""
+        return {"W": self.dW, "b": self.db}
 
     def __repr__(self) -> str:
         KH, KW = self.kernel_size

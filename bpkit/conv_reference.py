@@ -10,7 +10,7 @@ The code's names are the short ones of deep-learning code; chapter 5 of the book
     and the pooling window size k -> K.
 
 "Convolution" is cross-correlation (the kernel is not flipped), as in every deep-learning library
-and in the book, which calls it convolution too (chapter 5, eq-ch5-general-forward):
+and in the book, which calls it convolution too (chapter 5, eq. (5.6)):
 
     out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] * xpad[n, c, i*s + u, j*s + v]      (conv)
 
@@ -20,12 +20,12 @@ with OH = (H + 2p - KH) // s + 1 and OW = (W + 2p - KW) // s + 1. Given dout = d
     db[f]           = sum_{n,i,j} dout[n, f, i, j]                                          (db)
     dxpad[n, c, i*s + u, j*s + v] += Wk[f, c, u, v] * dout[n, f, i, j]   for all n,f,i,j,c,u,v  (dx)
 
-and dx is dxpad cropped by p on every side: the book's eq-ch5-general-backward. (dx) is the "full
-convolution" of dout, dilated by s, with the flipped kernel (eq-ch5-general-star); written as the scatter above it is simply the chain rule applied to (conv): every
+and dx is dxpad cropped by p on every side: the book's eq. (5.7). (dx) is the "full
+convolution" of dout, dilated by s, with the flipped kernel (eq. (5.8)); written as the scatter above it is simply the chain rule applied to (conv): every
 output entry hands its gradient back to the inputs it read.
 
-Pooling (no padding, stride defaults to the window size k; eq-ch5-pooling-forward and
-eq-ch5-pooling-backward) takes the max or the mean of each k x k window xwin = x[n, c, i*s : i*s + k, j*s : j*s + k]. Backward: average pooling hands dout / k^2 to every
+Pooling (no padding, stride defaults to the window size k; eq. (5.11) and
+eq. (5.12)) takes the max or the mean of each k x k window xwin = x[n, c, i*s : i*s + k, j*s : j*s + k]. Backward: average pooling hands dout / k^2 to every
 entry of the window; max pooling hands all of dout to the FIRST maximal entry of the window in
 row-major order (the tie rule; bpkit.pooling follows it too). Windows overlap when s < k, and then
 the contributions add up (+=).
@@ -159,7 +159,7 @@ def _pad(x: np.ndarray, padding: int) -> np.ndarray:
 def conv2d_forward_loop(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     """out[n, f, i, j] = b[f] + sum_{c,u,v} Wk[f, c, u, v] xpad[n, c, i*s + u, j*s + v]  (conv).
 
-    The book's eq-ch5-general-forward, as loops.
+    The book's eq. (5.6), as loops.
     x: (N, C, H, W); Wk: (F, C, KH, KW); b: (F,) or None (zeros). Returns out: (N, F, OH, OW),
     OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1. One loop per output index n, f, i, j;
     the sum over c, u, v is the elementwise product of the filter with the window it sees.
@@ -182,7 +182,7 @@ def conv2d_forward_loop(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
 def conv2d_backward_loop(dout, x, Wk, stride=1, padding=0):
     """Gradients of (conv) given dout = dE/dout (N, F, OH, OW): returns (dx, dWk, db).
 
-    The book's eq-ch5-general-backward, as loops. For every output entry (n, f, i, j), with window = xpad[n, :, i*s : i*s + KH, j*s : j*s + KW]:
+    The book's eq. (5.7), as loops. For every output entry (n, f, i, j), with window = xpad[n, :, i*s : i*s + KH, j*s : j*s + KW]:
         dWk[f] += dout[n, f, i, j] * window      (dWk: input cross-correlated with dout)
         db[f]  += dout[n, f, i, j]               (db)
         dxpad[n, :, window] += dout[n, f, i, j] * Wk[f]   (dx: full convolution with the flipped kernel)
@@ -267,7 +267,7 @@ def _pool_backward_loop(dout, x, size, stride, scatter, where: str) -> np.ndarra
 def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = max of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
 
-    The book's eq-ch5-pooling-forward (max), as loops.
+    The book's eq. (5.11) (max), as loops.
     x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW) with
     OH = (H - k) // s + 1, OW = (W - k) // s + 1.
     """
@@ -277,7 +277,7 @@ def maxpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
 def maxpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
     """dx: each window's dout[n, c, i, j] goes to the FIRST maximal entry of that window (row-major).
 
-    The book's eq-ch5-pooling-backward (max), as loops.
+    The book's eq. (5.12) (max), as loops.
     The derivative of max is 1 at the maximum and 0 elsewhere; on a tie bpkit picks the first maximum
     in row-major order (np.argmax's rule). Overlapping windows (stride < size) add up (+=).
     dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
@@ -293,7 +293,7 @@ def maxpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
 def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = mean of the window x[n, c, i*s : i*s + k, j*s : j*s + k] (k = size).
 
-    The book's eq-ch5-pooling-forward (average), as loops.
+    The book's eq. (5.11) (average), as loops.
     x: (N, C, H, W); stride s defaults to size; no padding. Returns (N, C, OH, OW).
     """
     return _pool_forward_loop(x, size, stride, _window_mean, "avgpool2d_forward_loop")
@@ -302,7 +302,7 @@ def avgpool2d_forward_loop(x, size, stride=None) -> np.ndarray:
 def avgpool2d_backward_loop(dout, x, size, stride=None) -> np.ndarray:
     """dx: every entry of window (i, j) receives dout[n, c, i, j] / k^2; overlapping windows add up.
 
-    The book's eq-ch5-pooling-backward (average), as loops.
+    The book's eq. (5.12) (average), as loops.
     dout: (N, C, OH, OW); returns dx: (N, C, H, W), the shape of x.
     """
 

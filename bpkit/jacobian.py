@@ -1,11 +1,11 @@
 """Jacobians and the chain of maps: backpropagation as repeated vector-Jacobian products.
 
-Chapter 1 notation (book eq-ch1-gradient-composition to eq-ch1-vjp-recursion; note E, eqs. 1.1-1.4):
+Chapter 1 notation (eqs. (1.1) to (1.3)):
 
     x^0 --F_1--> x^1 --F_2--> ... --F_m--> x^m --g--> E   (scalar)
 
 J_F(x)[i, j] = d F_i / d x_j has shape (q, p) for F: R^p -> R^q. The backward vectors are
-v^k = grad_{x^k} E with v^m = grad g(x^m) and v^{k-1} = J_{F_k}(x^{k-1})^T v^k  (eq-ch1-vjp-recursion), so that
+v^k = grad_{x^k} E with v^m = grad g(x^m) and v^{k-1} = J_{F_k}(x^{k-1})^T v^k  (eq. (1.3)), so that
 v^0 = J_{F_1}^T ... J_{F_m}^T grad g is the gradient of the whole composition.
 """
 
@@ -69,7 +69,7 @@ def _product(J, vec, transpose: bool, where: str, names=None) -> np.ndarray:
 
 def vjp(J, v) -> np.ndarray:
     """Vector-Jacobian product J^T v: one backward step v^{k-1} = J_{F_k}^T v^k
-    (book eq-ch1-gradient-composition, eq-ch1-vjp-recursion; note E, eqs. 1.2, 1.4).
+    (eq. (1.1), eq. (1.3)).
 
     Shapes: J (q, p); v (q,) or (q, 1). Returns (p,) or (p, 1), matching v. Never broadcasts:
     any other shape raises ValueError naming both shapes.
@@ -119,7 +119,7 @@ def _check_maps(maps, where: str) -> list:
 
 
 def forward_chain(maps: Sequence[Map], x0) -> list:
-    """The forward pass of the chain (book eq-ch1-chain-product; note E, eq. 1.3): returns [x^0, x^1, ..., x^m], x^k = F_k(x^{k-1}).
+    """The forward pass of the chain (eq. (1.2)): returns [x^0, x^1, ..., x^m], x^k = F_k(x^{k-1}).
 
     x0: a 1-D array (p_0,); each x^k is a 1-D float array (p_k,). Raises ValueError if a map does not
     return a finite 1-D array.
@@ -190,7 +190,7 @@ def _check_chain(jacobians: Sequence, where: str) -> list:
 
 
 def chain_vjp(jacobians: Sequence, grad_g) -> list:
-    """Backpropagation along the chain (book eq-ch1-vjp-recursion; note E, eq. 1.4): returns [v^0, v^1, ..., v^m].
+    """Backpropagation along the chain (eq. (1.3)): returns [v^0, v^1, ..., v^m].
 
     v^m = grad_g (shape (p_m,) or (p_m, 1)), v^{k-1} = J_k^T v^k with J_k of shape (p_k, p_{k-1}).
     v^0 (shape (p_0,) or (p_0, 1)) is the gradient of g o F_m o ... o F_1. Cost: sum_k p_{k-1} p_k
@@ -232,7 +232,7 @@ def _check_dims(dims, where: str) -> list:
 
 def count_flops_backward(dims) -> int:
     """Multiply-adds of backpropagation through dense Jacobians with sizes dims = [p_0, ..., p_m]
-    (book sec-ch1-why-backwards).
+    (section 1.5).
 
     v^{k-1} = J_k^T v^k costs p_{k-1} p_k, so the total is  sum_{k=1}^{m} p_{k-1} p_k.
     """
@@ -245,7 +245,7 @@ def count_flops_forward(dims) -> int:
 
     With dims = [p_0, ..., p_m]: M_1 = J_1 is free, M_k = J_k M_{k-1} costs p_k p_{k-1} p_0, and the final
     vector product M_m^T grad g costs p_m p_0, so the total is
-    sum_{k=2}^{m} p_0 p_{k-1} p_k + p_0 p_m (book sec-ch1-why-backwards).
+    sum_{k=2}^{m} p_0 p_{k-1} p_k + p_0 p_m (section 1.5).
     """
     p = _check_dims(dims, "count_flops_forward")
     return sum(p[0] * p[k - 1] * p[k] for k in range(2, len(p))) + p[0] * p[-1]

@@ -1,4 +1,4 @@
-"""Loss functions E = g(y, t) and their gradients dE/dy (book sec-ch3-losses; note E, sec. 3.2).
+"""Loss functions E = g(y, t) and their gradients dE/dy (section 3.8).
 
 y is the network output a^L and t the target, with exactly the same shape: one sample (n,) or a
 column-layout batch (n, N) (samples are columns). Sums run over every entry, i.e. over the n outputs
@@ -6,7 +6,7 @@ and the N samples. reduction='sum' (default, the sources' form) or 'mean' (divid
 of samples: 1 for a 1-D sample, the number of columns otherwise).
 
 The fused functions sigmoid_bce and softmax_cce take logits z (before the output activation) and
-return (E, dE/dz) using the simplifications a - t of book eq-ch3-sigmoid-bce and eq-ch3-softmax-cce; they are stable for every
+return (E, dE/dz) using the simplifications a - t of eq. (3.13) and eq. (3.14); they are stable for every
 finite z up to the largest float (no overflow, NaN or RuntimeWarning).
 
 Integers are converted to float64 exactly; NaN/inf raise ValueError; shape mismatches raise
@@ -161,8 +161,7 @@ class Loss:
 
 
 class SquaredError(Loss):
-    """E = 1/2 sum (y - t)^2 over every entry (book eq-ch3-squared-error;
-    note E, sec. 3.2.1; notes A, B, D); dE/dy = y - t."""
+    """E = 1/2 sum (y - t)^2 over every entry (eq. (3.10); notes A, B, D); dE/dy = y - t."""
 
     name = "squared_error"
 
@@ -210,8 +209,8 @@ class MeanSquaredError(Loss):
 
 
 class BinaryCrossEntropy(Loss):
-    """E = -sum (t log y + (1 - t) log(1 - y)) (note E, sec. 3.2.2); dE/dy = (y - t) / (y (1 - y))
-    (book eq-ch3-bce-gradient; note E, eq. 3.6).
+    """E = -sum (t log y + (1 - t) log(1 - y)); dE/dy = (y - t) / (y (1 - y))
+    (eq. (3.11)).
 
     y must lie strictly in (0, 1) and t in [0, 1]; y exactly 0 or 1 raises ValueError (log 0 is -inf):
     use sigmoid_bce(z, t) on the logits instead. log(1 - y) is computed as log1p(-y), which keeps its
@@ -228,7 +227,7 @@ class BinaryCrossEntropy(Loss):
             raise ValueError(
                 f"{self.name}: y must lie strictly between 0 and 1 but {first_entry(y, outside, 'y')} "
                 f"({int(outside.sum())} such entries); log(0) is -inf. A sigmoid output rounds to exactly "
-                "0 or 1 for large |z|: use the logits form sigmoid_bce(z, t) (book eq-ch3-sigmoid-bce), which never takes log(0)"
+                "0 or 1 for large |z|: use the logits form sigmoid_bce(z, t) (eq. (3.13)), which never takes log(0)"
             )
         _require_in_unit_interval(t, self.name)
         return y, t
@@ -241,7 +240,7 @@ class BinaryCrossEntropy(Loss):
 
 
 class CategoricalCrossEntropy(Loss):
-    """E = -sum t log y (note E, sec. 3.2.3); dE/dy = -t / y (book eq-ch3-cce; note E, eq. 3.8).
+    """E = -sum t log y; dE/dy = -t / y (eq. (3.12)).
 
     y must be > 0 (log 0 is -inf; use softmax_cce(z, t) on the logits instead). t is usually a
     probability vector per column (t >= 0, column sums 1); the formulas here hold for any t.
@@ -254,7 +253,7 @@ class CategoricalCrossEntropy(Loss):
         if np.any(y <= 0):
             raise ValueError(
                 f"{self.name}: y must be > 0 but {first_entry(y, y <= 0, 'y')}; log(0) is -inf. A softmax output "
-                "underflows to 0 for very negative logits: use softmax_cce(z, t) (book eq-ch3-softmax-cce) instead"
+                "underflows to 0 for very negative logits: use softmax_cce(z, t) (eq. (3.14)) instead"
             )
         return y, t
 
@@ -276,7 +275,7 @@ def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
 
     E = sum (log(1 + e^z) - t z), equal to -sum(t log s + (1 - t) log(1 - s)) with s = sigmoid(z),
     computed as max(z, 0) - t z + log1p(e^{-|z|}) so it never overflows; dE/dz = s - t
-    (book eq-ch3-sigmoid-bce, eq-ch3-softplus; note E, eq. 3.7).
+    (eq. (3.13), eq. (3.15)).
     Shapes: z and t identical, (n,) or (n, N); t in [0, 1]. reduction 'mean' divides both by N.
     """
     where = "sigmoid_bce"
@@ -315,8 +314,8 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
 
     E = sum_columns sum_k t_k (logsumexp(z) - z_k) = -sum t log softmax(z), with the log-sum-exp taken
     as max(z) + log sum exp(z - max(z)) (in its log1p form, see _log_sum_exp_parts) so nothing overflows;
-    dE/dz = softmax(z) - t (book eq-ch3-softmax-cce, eq-ch3-lse; note E, eq. 3.9).
-    Eq. 3.9 needs every column of t to be a probability vector (t >= 0, column sum 1); otherwise the
+    dE/dz = softmax(z) - t (eq. (3.14), eq. (3.16)).
+    The fused gradient needs every column of t to be a probability vector (t >= 0, column sum 1); otherwise the
     true gradient is softmax(z) sum(t) - t, so such t raises ValueError.
     Shapes: z and t identical, (n,) or (n, N). reduction 'mean' divides both by N.
     """
@@ -329,7 +328,7 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
         if np.any(t < 0) or not np.allclose(column_sums, 1, rtol=0, atol=1e-6):
             raise ValueError(
                 f"{where}: every column of t must be a probability vector (t >= 0, sum 1), because "
-                f"dE/dz = softmax(z) - t (book eq-ch3-softmax-cce) assumes sum(t) = 1; column sums are {np.round(column_sums, 6)}, "
+                f"dE/dz = softmax(z) - t (eq. (3.14)) assumes sum(t) = 1; column sums are {np.round(column_sums, 6)}, "
                 f"min(t) = {float(t.min())}"
             )
     N = _scale(z, reduction)
@@ -358,6 +357,29 @@ _LOSSES = {
     "categorical_cross_entropy": CategoricalCrossEntropy,
     "cce": CategoricalCrossEntropy,
 }
+
+
+def fused_output(activation, loss):
+    """sigmoid_bce or softmax_cce when the output activation and the loss simplify to a^L - t
+    (eq. (3.13), eq. (3.14)), else None. Used by Network and Sequential for their output layer."""
+    from .activations import Sigmoid, Softmax  # activations does not import losses: no cycle
+
+    if isinstance(activation, Sigmoid) and isinstance(loss, BinaryCrossEntropy):
+        return sigmoid_bce
+    if isinstance(activation, Softmax) and isinstance(loss, CategoricalCrossEntropy):
+        return softmax_cce
+    return None
+
+
+def output_loss(loss, fused, a, z, t, where: str, output: str):
+    """(E, dE/da or None, dE/dz or None) at a model's output a = f(z) for the target t (shaped like a):
+    from the fused form (E, a - t) if `fused` is sigmoid_bce or softmax_cce, else from the loss."""
+    t = as_float_array(t, "t", where)
+    check_same_shape(t, a, ("t", output), where)
+    if fused is not None:
+        E, delta = fused(z, t, loss.reduction)
+        return E, None, delta
+    return loss.value(a, t), loss.gradient(a, t), None
 
 
 def get_loss(name_or_obj, where: str | None = None) -> Loss:

@@ -1,7 +1,7 @@
 """A feedforward network: Dense layers l = 1..L and a loss E = g(a^L, t), trained by backpropagation.
 
-Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (book eq-ch2-bp1 to eq-ch2-bp4, eq-ch4-backward-columns; note E, eqs. 2.5-2.10, sec. 4.1;
-note C): delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
+Forward: a^0 = x, z^l = W^l a^{l-1} + b^l, a^l = f^l(z^l). Backward (eqs. (2.17) to (2.20), eq. (4.3)):
+delta^L = J_{f^L}^T grad g, delta^{l-1} = J_{f^{l-1}}^T (W^l)^T delta^l, dW^l = delta^l (a^{l-1})^T,
 db^l = row sum of delta^l. Column layout: x (n_0,), (n_0, 1) or (n_0, N); t like a^L.
 """
 
@@ -19,14 +19,13 @@ from ._checks import (
     check_list,
     check_number,
     check_rng,
-    check_same_shape,
     check_shape,
     describe,
     quiet,
 )
-from .activations import Sigmoid, Softmax, get_activation
+from .activations import get_activation
 from .layers import Dense
-from .losses import BinaryCrossEntropy, CategoricalCrossEntropy, get_loss, sigmoid_bce, softmax_cce
+from .losses import fused_output, get_loss, output_loss
 
 __all__ = ["Network", "Gradients"]
 
@@ -48,7 +47,7 @@ class Network:
     consecutive layers must fit (n_in of layer l + 1 == n_out of layer l), else ValueError.
 
     If the last activation is sigmoid and the loss BinaryCrossEntropy, or softmax and
-    CategoricalCrossEntropy, the output layer is fused: E and delta^L = a^L - t (eq-ch3-sigmoid-bce, eq-ch3-softmax-cce; divided by
+    CategoricalCrossEntropy, the output layer is fused: E and delta^L = a^L - t (eq. (3.13), eq. (3.14); divided by
     N for reduction='mean') are computed from z^L by sigmoid_bce / softmax_cce, which stay finite where
     the unfused loss would take log(0).
     """
@@ -81,17 +80,8 @@ class Network:
                 )
         self.layers = layers
         self.loss = get_loss(loss, "Network")
-        self.fused = self._fused_output()
+        self.fused = fused_output(self.layers[-1].activation, self.loss)
         self._gradients = None
-
-    def _fused_output(self):
-        """sigmoid_bce or softmax_cce if the output activation and the loss simplify to a^L - t, else None."""
-        f, g = self.layers[-1].activation, self.loss
-        if isinstance(f, Sigmoid) and isinstance(g, BinaryCrossEntropy):
-            return sigmoid_bce
-        if isinstance(f, Softmax) and isinstance(g, CategoricalCrossEntropy):
-            return softmax_cce
-        return None
 
     @classmethod
     def from_sizes(cls, sizes, activations="sigmoid", loss="squared_error", rng=None, seed=None):
@@ -135,12 +125,7 @@ class Network:
     def _output_loss(self, t):
         """(E, dE/da^L or None, delta^L or None) at the cached output, for target t shaped like a^L."""
         out = self.layers[-1]
-        t = as_float_array(t, "t", "Network")
-        check_same_shape(t, out.a, ("t", "the output a^L"), "Network")
-        if self.fused is not None:
-            E, delta = self.fused(out.z, t, self.loss.reduction)
-            return E, None, delta
-        return self.loss.value(out.a, t), self.loss.gradient(out.a, t), None
+        return output_loss(self.loss, self.fused, out.a, out.z, t, "Network", "the output a^L")
 
     def loss_value(self, x, t) -> float:
         """E = g(a^L(x), t) as a float."""
@@ -156,9 +141,9 @@ class Network:
         if self.layers[-1].a is None:
             raise RuntimeError("Network.backward: call forward(x) first (or use gradients(x, t))")
         _, grad_a, delta = self._output_loss(t)
-        upstream = self.layers[-1].backward(grad_a=grad_a, delta=delta)
+        upstream = self.layers[-1].backward(dy=grad_a, delta=delta)
         for layer in reversed(self.layers[:-1]):
-            upstream = layer.backward(grad_a=upstream)
+            upstream = layer.backward(dy=upstream)
         self._gradients = Gradients(
             deltas=[layer.delta for layer in self.layers],
             dW=[layer.dW for layer in self.layers],
@@ -174,7 +159,7 @@ class Network:
     # --- training -----------------------------------------------------------------------------
     def sgd_step(self, lr: float) -> None:
         """W^l <- W^l - lr dW^l, b^l <- b^l - lr db^l with the gradients of the last backward
-        (book eq-ch2-gd-step; note E, sec. 2.2).
+        (eq. (2.3)).
 
         lr: a finite number > 0. All new weights are computed first; if one of them does not fit in a
         float (lr dW overflows), ValueError and no weight changes.

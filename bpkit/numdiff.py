@@ -77,7 +77,7 @@ def numerical_jacobian(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.
     """Central-difference Jacobian of f at x.
 
     J[i..., j...] = (f(x + eps e_j) - f(x - eps e_j))[i...] / (2 eps), i.e. J_F(x)[i, j] = d F_i / d x_j
-    as in book sec-ch1-three-ways (note E, eq. 1.1), generalised to arrays. ``order=4`` uses the five-point stencil
+    as in section 1.4, generalised to arrays. ``order=4`` uses the five-point stencil
     (-f(x + 2eps e_j) + 8 f(x + eps e_j) - 8 f(x - eps e_j) + f(x - 2eps e_j)) / (12 eps).
 
     Shapes: x any shape; f(x) any shape (or a scalar). Returns f(x).shape + x.shape, dtype float64.
@@ -116,7 +116,7 @@ def _check_order(order, where: str) -> int:
 
 
 def numerical_gradient(f: Callable, x, eps: float = 1e-6, order: int = 2) -> np.ndarray:
-    """Central-difference gradient of a scalar function f at x (book sec-ch1-three-ways; note E, eq. 1.1).
+    """Central-difference gradient of a scalar function f at x (section 1.4).
 
     Shapes: x any shape; f(x) must be a scalar (0-d); returns x.shape, dtype float64.
     Raises ValueError if f(x) is not a scalar.
@@ -176,12 +176,14 @@ class GradCheckResult:
     abs_error: float
     tol: float
     shape: tuple
+    parameter: str | None = None  # the parameter's key, for a whole-model check (Sequential)
 
     def __str__(self) -> str:
         verdict = "passed" if self.ok else "failed"
         compare = "<=" if self.ok else ">"
+        of = f" of parameter {self.parameter!r}" if self.parameter else ""
         return (
-            f"gradient check {verdict}: worst entry at index {self.worst_index}: "
+            f"gradient check {verdict}: worst entry{of} at index {self.worst_index}: "
             f"analytic = {self.analytic_value:.6g}, numerical = {self.numerical_value:.6g}, "
             f"|difference| = {self.abs_error:.4g}, relative error = {self.max_rel_error:.1e} "
             f"{compare} tol {self.tol:.1e} (compared arrays of shape {format_shape(self.shape)})"

@@ -1,5 +1,5 @@
 """Fast, vectorised max and average pooling in NCHW (same equations as bpkit.conv_reference: the
-book's eq-ch5-pooling-forward and eq-ch5-pooling-backward; its K is the window size k here).
+book's eq. (5.11) and eq. (5.12); its K is the window size k here).
 
 x: (N, C, H, W); square windows of size k, stride s (default k), no padding; out and dout:
 (N, C, OH, OW) with OH = (H - k) // s + 1, OW = (W - k) // s + 1. Window (i, j) of channel (n, c) is
@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_finite_result, check_int, format_shape, quiet
+from .layer import Layer
 from .conv_reference import _check_dout, _pool_inputs
 
 __all__ = [
@@ -62,7 +63,7 @@ def _max_and_argmax(x: np.ndarray, k: int, s: int, OH: int, OW: int):
 def maxpool2d_forward(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = max_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW).
 
-    The book's eq-ch5-pooling-forward (max).
+    The book's eq. (5.11) (max).
     stride defaults to size; no padding. k*k vectorised np.maximum passes, one per window offset.
     """
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "maxpool2d_forward")
@@ -75,7 +76,7 @@ def maxpool2d_forward(x, size, stride=None) -> np.ndarray:
 def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """dx: each window's dout[n, c, i, j] goes to the FIRST maximal entry of the window (row-major).
 
-    The book's eq-ch5-pooling-backward (max).
+    The book's eq. (5.12) (max).
     dout: (N, C, OH, OW); returns dx (N, C, H, W). Overlapping windows (stride < size) add up.
     """
     where = "maxpool2d_backward"
@@ -93,7 +94,7 @@ def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
 def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
     """out[n, c, i, j] = (1/k^2) sum_{u,v < k} x[n, c, i*s + u, j*s + v]; x (N, C, H, W) -> (N, C, OH, OW).
 
-    The book's eq-ch5-pooling-forward (average).
+    The book's eq. (5.11) (average).
     """
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, "avgpool2d_forward")
     out = _offset_view(x, 0, 0, s, OH, OW).copy()
@@ -111,7 +112,7 @@ def avgpool2d_forward(x, size, stride=None) -> np.ndarray:
 def avgpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     """dx: every entry of window (i, j) receives dout[n, c, i, j] / k^2; overlapping windows add up.
 
-    The book's eq-ch5-pooling-backward (average).
+    The book's eq. (5.12) (average).
     dout: (N, C, OH, OW); returns dx (N, C, H, W).
     """
     where = "avgpool2d_backward"
@@ -125,7 +126,7 @@ def avgpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     return check_finite_result(dx, where, "dx (overlapping windows add up)", "dout")
 
 
-class _Pool2D:
+class _Pool2D(Layer):
     """Shared layer logic: forward(x) caches x; backward(dout) returns dx (no parameters)."""
 
     _forward = _backward = None  # set by the subclasses

@@ -1,8 +1,8 @@
-"""Sphinx extension: the book's widgets respond on the static page (bpkit.widgets).
+"""Sphinx extension: the book's widgets respond on the static page (bpkit.book.widgets).
 
 Registered in ``_config.yml`` (``sphinx.local_extensions``). It
 
-1. before any notebook runs, sets ``BPKIT_WIDGETS=static`` (every ``bpkit.widgets.interact``
+1. before any notebook runs, sets ``BPKIT_WIDGETS=static`` (every ``bpkit.book.widgets.interact``
    in a notebook executed by this build precomputes its outputs instead of making an
    ipywidgets widget), ``BPKIT_WIDGET_FRAMES`` (where the frames' PNG files go: the
    output's ``_widgets/``) and ``BPKIT_BOOK_ROOT`` (so a page links to them relatively).
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parent / "assets"
 STATIC = "bpkit"  # below _static/
 FILES = ("bpkit-widgets.js", "bpkit-widgets.css")
-FRAMES = "_widgets"  # below the output root; bpkit.widgets.FRAMES_URL
+FRAMES = "_widgets"  # below the output root; bpkit.book.widgets.FRAMES_URL
 FRAME_NAME = re.compile(r"\b([0-9a-f]{64}\.png)")  # in an <img> or in a widget's JSON
 
 

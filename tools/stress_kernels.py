@@ -6,7 +6,7 @@
 Not a test (``make test`` does not run it): a check that a kernel never stalls, for use after
 changing the Jupyter stack (ipykernel, jupyter_client, pyzmq, nbclient). An ipykernel 7 defect
 left a request unread for about 300 s when the machine was busy; this script reproduces those
-conditions: `--runs` executions of the chapters that use ``bpkit.widgets`` (round robin), `--parallel`
+conditions: `--runs` executions of the chapters that use ``bpkit.book.widgets`` (round robin), `--parallel`
 at a time, each in a fresh kernel started the way the book build and nbval start it, while
 `--load` other processes keep the CPU busy. ``--mode static`` runs them as the book build does
 (every widget precomputes its frames into a temporary folder); ``live`` as nbval does.
@@ -40,7 +40,7 @@ LIMIT = 3.0  # an execution over LIMIT x its notebook's median counts as a stall
 
 def widget_chapters() -> list[Path]:
     return [p for p in sorted((ROOT / "chapters").glob("*.ipynb"))
-            if "bpkit.widgets" in p.read_text(encoding="utf-8")]
+            if "bpkit.book.widgets" in p.read_text(encoding="utf-8")]
 
 
 def _load() -> None:  # a CPU hog, in its own process

@@ -8,7 +8,7 @@ For each page (discovered from _build/html, never a fixed list) it checks that
   an mjx-container in every .math element, no TeX error such as mjx-merror), the page
   loads no MathJax script, MathJax's fonts load, and no raw TeX ($$, \\(, \\[,
   \\command) is left in the text;
-- every widget (bpkit.widgets' static form) is set up by its page script, drawn, and
+- every widget (bpkit.book.widgets' static form) is set up by its page script, drawn, and
   shows its first output; no page holds an ipywidgets view that nothing could run.
 It saves a full-page screenshot to _build/screenshots/<page>.png.
 """
@@ -66,7 +66,7 @@ MATH_FONTS_JS = """async () => {
     .map((f) => ({family: f.family, status: f.status}));
 }"""
 
-# The book's widgets are bpkit.widgets (static HTML, tools/assets/bpkit-widgets.js); an
+# The book's widgets are bpkit.book.widgets (static HTML, tools/assets/bpkit-widgets.js); an
 # ipywidgets view in a page means a notebook called ipywidgets directly, which no kernel
 # backs on the page (tests/book/test_widgets_static.py moves the bpkit widgets' controls).
 WIDGETS_JS = """() => Array.from(document.querySelectorAll(".bpw-widget")).map((w) => {
@@ -183,7 +183,7 @@ def _check_widgets(page, problems: list[str]) -> None:
     if page.locator(VIEW_SCRIPT).count():
         problems.append(
             f"{page.locator(VIEW_SCRIPT).count()} ipywidgets view(s) on the page: nothing runs "
-            "them here; make the widget with bpkit.widgets.interact")
+            "them here; make the widget with bpkit.book.widgets.interact")
     if page.locator(".bpw-widget").count() == 0:
         return
     try:

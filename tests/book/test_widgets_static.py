@@ -94,7 +94,7 @@ def _kernel_frames(notebook: Path, requests: list[tuple[int, dict]]) -> list[dic
     """Run the notebook in a fresh kernel (live form), then each widget's function."""
     nb = nbformat.read(notebook, as_version=4)
     code = (
-        "import json as _json\nfrom bpkit.widgets import registered as _registered\n"
+        "import json as _json\nfrom bpkit.book.widgets import registered as _registered\n"
         f"_requests = _json.loads({json.dumps(json.dumps(requests))})\n"
         "print(_json.dumps([_registered()[n - 1].frame(v).summary() for n, v in _requests]))"
     )

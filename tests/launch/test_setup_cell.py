@@ -23,7 +23,7 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 COLAB_PACKAGES = ["ipykernel", "numpy", "matplotlib", "ipywidgets"]
 # Prints where bpkit and the notebooks' other imports come from.
 PROBE = """import sys, bpkit, matplotlib, ipywidgets, myst_nb
-from bpkit.errata import load_printed
+from bpkit.book.errata import load_printed
 print(sys.prefix)
 print(bpkit.__file__)
 print(len(load_printed()))"""

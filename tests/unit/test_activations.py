@@ -74,9 +74,9 @@ def test_backward_is_the_jacobian_transpose_per_column(name, z, seed):
     if name == "relu":
         z = away_from_kinks(z)
     grad_a = np.random.default_rng(seed).normal(size=z.shape)
-    grad_z = act.backward(z, act.value(z), grad_a)
+    grad_z = act.vjp(z, act.value(z), grad_a)
     assert grad_z.shape == z.shape
-    assert np.array_equal(act.backward(z, None, grad_a), grad_z)
+    assert np.array_equal(act.vjp(z, None, grad_a), grad_z)
     columns = [(z, grad_a)] if z.ndim == 1 else [(z[:, j], grad_a[:, j]) for j in range(z.shape[1])]
     for j, (zj, gj) in enumerate(columns):
         expected = act.jacobian(zj).T @ gj
@@ -93,7 +93,7 @@ def test_backward_matches_finite_differences_of_a_linear_probe(name, z, seed):
         return
     grad_a = np.random.default_rng(seed).normal(size=z.shape)
     E = lambda v: np.sum(grad_a * act.value(v))  # noqa: E731
-    np.testing.assert_allclose(act.backward(z, act.value(z), grad_a), numerical_gradient(E, z), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(act.vjp(z, act.value(z), grad_a), numerical_gradient(E, z), rtol=1e-6, atol=1e-8)
 
 
 def test_softmax_normalises_each_column():
@@ -123,7 +123,7 @@ def test_integer_input_is_converted_exactly(name):
     np.testing.assert_array_equal(act.value(z_int), act.value(z_int.astype(float)))
     np.testing.assert_array_equal(act.jacobian(z_int[:, 0]), act.jacobian(z_int[:, 0].astype(float)))
     g = np.ones((3, 2), dtype=int)
-    np.testing.assert_array_equal(act.backward(z_int, None, g), act.backward(z_int.astype(float), None, g.astype(float)))
+    np.testing.assert_array_equal(act.vjp(z_int, None, g), act.vjp(z_int.astype(float), None, g.astype(float)))
 
 
 LARGE = np.array([-1e4, -800.0, -30.0, 0.0, 30.0, 800.0, 1e4])
@@ -137,7 +137,7 @@ def test_large_logits_no_warning_and_right_limits():
         sm = softmax(np.array([1e4, -1e4, 0.0]))
         sm_batch = softmax(np.stack([LARGE, -LARGE], axis=1))
         J = softmax.jacobian(np.array([1e4, -1e4]))
-        g = softmax.backward(np.array([1e4, -1e4]), None, np.array([1.0, 2.0]))
+        g = softmax.vjp(np.array([1e4, -1e4]), None, np.array([1.0, 2.0]))
     assert s[0] == 0.0 and s[-1] == 1.0 and s[3] == 0.5 and np.all(np.diff(s) >= 0)
     np.testing.assert_allclose(s[2], 1 / (1 + np.exp(30.0)), rtol=1e-14)
     np.testing.assert_allclose(ds[[2, 4]], np.exp(-30.0) / (1 + np.exp(-30.0)) ** 2, rtol=1e-14)  # tails keep accuracy
@@ -163,7 +163,7 @@ def test_square_cannot_use_its_output():
 
 @pytest.mark.parametrize("name", ALL)
 def test_jacobian_is_for_one_sample(name):
-    with pytest.raises(ValueError, match=rf"activation '{name}': z has shape \(3, 2\) but expected one sample.*backward"):
+    with pytest.raises(ValueError, match=rf"activation '{name}': z has shape \(3, 2\) but expected one sample.*vjp"):
         get_activation(name).jacobian(np.ones((3, 2)))
 
 
@@ -171,9 +171,9 @@ def test_jacobian_is_for_one_sample(name):
 def test_backward_refuses_mismatched_shapes(name):
     act = get_activation(name)
     with pytest.raises(ValueError, match=r"grad_a has shape \(3,\) but z has shape \(3, 1\)"):
-        act.backward(np.ones((3, 1)), None, np.ones(3))
+        act.vjp(np.ones((3, 1)), None, np.ones(3))
     with pytest.raises(ValueError, match=r"a has shape \(3, 2\) but z has shape \(3,\)"):
-        act.backward(np.ones(3), np.ones((3, 2)), np.ones(3))
+        act.vjp(np.ones(3), np.ones((3, 2)), np.ones(3))
 
 
 def test_softmax_needs_columns():

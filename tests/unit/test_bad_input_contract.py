@@ -1,6 +1,6 @@
 """The bad-input contract of bpkit's public API (issue 10, section 3), as one property.
 
-For every public entry point (bpkit's exports, and the public functions of bpkit.errata, .trace,
+For every public entry point (bpkit's exports, and the public functions of bpkit.book.errata, .trace,
 .timing, .plotting, .diagram, .conv_plots and bpkit.conv.set_num_threads), hypothesis corrupts one
 argument at a time with a malformed value of its kind: zero sizes and empty arrays, non-integer /
 bool / str sizes, NaN / inf / negative / zero / str numeric parameters, objects of the wrong kind,
@@ -46,8 +46,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit import conv_plots as cp  # noqa: E402
-from bpkit import diagram, errata, plotting, timing, trace  # noqa: E402
+from bpkit.book import conv_plots as cp  # noqa: E402
+from bpkit.book import diagram, errata, plotting, timing, trace  # noqa: E402
 from bpkit.conv import get_num_threads, set_num_threads  # noqa: E402
 
 F64 = float(np.finfo(np.float64).max)
@@ -317,7 +317,7 @@ for _name, (_f, _df) in ACT_REF.items():
     entry(f"{_name}.value", _act.value, _ref=_f, z=Arr(Z23))
     entry(f"{_name}.derivative", _act.derivative, _ref=_df, z=Arr(Z23))
     entry(f"{_name}.jacobian", _act.jacobian, _ref=lambda z, _df=_df: np.diag(_df(z).ravel()), z=Arr(Z3))
-    entry(f"{_name}.backward", lambda z, grad_a, _act=_act: _act.backward(z, None, grad_a),
+    entry(f"{_name}.backward", lambda z, grad_a, _act=_act: _act.vjp(z, None, grad_a),
           _ref=lambda z, grad_a, _df=_df: _df(z) * _ld(grad_a), z=Arr(Z23), grad_a=Arr(G23))
     if OUTPUT_DOMAIN.get(_name):
         ok, no = OUTPUT_DOMAIN[_name]
@@ -331,7 +331,7 @@ ONE_CLASS = [("one class (1, N)", lambda v, r: v[:1], INVALID), ("one class (1,)
 entry("softmax.value", bp.softmax.value, _ref=_softmax_ld, z=Arr(Z23, invalid=ONE_CLASS))
 entry("softmax.jacobian", bp.softmax.jacobian,
       _ref=lambda z: (lambda s: np.diag(s) - np.outer(s, s))(_softmax_ld(np.ravel(z))), z=Arr(Z3, invalid=ONE_CLASS[1:]))
-entry("softmax.backward", lambda z, grad_a: bp.softmax.backward(z, None, grad_a),
+entry("softmax.backward", lambda z, grad_a: bp.softmax.vjp(z, None, grad_a),
       _ref=lambda z, grad_a: (lambda s, g: s * (g - np.sum(s * g, axis=0)))(_softmax_ld(z), _ld(grad_a)),
       _scale=lambda z, grad_a: _softmax_ld(z) * np.max(np.abs(_ld(grad_a)), axis=0),
       z=Arr(Z23, invalid=ONE_CLASS[:1]), grad_a=Arr(G23))
@@ -340,7 +340,7 @@ NOT_SOFTMAX = [("ones", lambda v, r: np.ones_like(v), INVALID), ("halved", lambd
                ("huge", _put(HUGE), INVALID)]
 # Without z, a softmax output of other logits (its columns swapped) cannot be told apart: valid.
 NOT_A_SOFTMAX_OUTPUT = [(l, m, ANY if l == "swapped columns" else k) for l, m, k in NOT_SOFTMAX]
-entry("softmax.backward(a)", lambda z, a, grad_a: bp.softmax.backward(z, a, grad_a),
+entry("softmax.backward(a)", lambda z, a, grad_a: bp.softmax.vjp(z, a, grad_a),
       z=Arr(Z23, huge=ANY), a=Arr(bp.softmax.value(Z23), extreme=[], invalid=NOT_SOFTMAX, none=ANY), grad_a=Arr(G23))
 entry("get_activation", bp.get_activation, name_or_obj=Choice("tanh", ["tan", "", "SOFTMAXX"], names=("activation",)))
 
@@ -420,8 +420,7 @@ def _dense_after_forward(act="tanh"):
     return layer
 
 
-entry("Dense.backward(grad_a)", lambda grad_a: _dense_after_forward().backward(grad_a=grad_a),
-      grad_a=Arr(np.ones((2, 4)) * 0.3))
+entry("Dense.backward(dy)", lambda dy: _dense_after_forward().backward(dy=dy), dy=Arr(np.ones((2, 4)) * 0.3))
 entry("Dense.backward(delta)", lambda delta: _dense_after_forward().backward(delta=delta), delta=Arr(np.ones((2, 4)) * 0.3))
 
 
@@ -494,6 +493,39 @@ entry("Network.from_sizes", lambda sizes, activations, loss, rng, seed: bp.Netwo
                                                                               ("int", 5), ("None", None), ("ints", [1, 2])]),
       loss=Choice("squared_error", ["hinge", ""]), rng=Obj(None, RNG_BAD), seed=Obj(None, RNG_BAD))
 
+# ---- the layer protocol: Sequential, SGD, minibatches, Flatten ------------------------------
+def seq_net():
+    return bp.Sequential([bp.Dense(3, 2, "sigmoid", W=W23, b=B2)], "squared_error")
+
+
+def _trained(model):
+    model.gradients(X3N, T_SE)
+    return model
+
+
+entry("Sequential()", lambda layers, loss: bp.Sequential(layers, loss),
+      layers=Obj(lambda: [bp.Dense(3, 4), bp.ReLU(), bp.Dense(4, 2)], NOT_LAYERS + [("same layer twice", [_dup, _dup])],
+                 fresh=True),
+      loss=Choice("squared_error", ["hinge", "", "MSEE"]))
+entry("Sequential.loss_value", lambda x, t: seq_net().loss_value(x, t), x=Arr(X3N), t=Arr(T_SE))
+entry("Sequential.gradients", lambda x, t: seq_net().gradients(x, t), x=Arr(X3N), t=Arr(T_SE))
+entry("Sequential.check_gradients", lambda eps, tol, floor: seq_net().check_gradients(X3N, T_SE, eps, tol, floor),
+      eps=Num(1e-6, low=0.0, low_open=True), tol=Num(1e-5, low=0.0), floor=Num(1e-4, low=0.0, low_open=True))
+NOT_MODELS = [("None", None), ("int", 5), ("a list of layers", [bp.Dense(3, 2)]), ("str", "model")]
+entry("SGD()", lambda model, lr, momentum: bp.SGD(model, lr, momentum),
+      model=Obj(lambda: _trained(seq_net()), NOT_MODELS, fresh=True), lr=Num(0.1, low=0.0, low_open=True),
+      momentum=Num(0.5, low=0.0, high=1.0, extreme=[("at the open end", _const(1.0), INVALID)]))
+entry("SGD.step", lambda lr: bp.SGD(_trained(seq_net()), lr).step(), lr=Num(0.1, low=0.0, low_open=True))
+entry("minibatches", lambda x, t, batch_size, rng: list(bp.minibatches(x, t, batch_size, rng)),
+      x=Arr(X3N, invalid=[("one axis", lambda v, r: v.ravel(), INVALID), ("three axes", lambda v, r: v[:, :, None], INVALID),
+                          ("other N", lambda v, r: v[:, :3], INVALID)]),
+      t=Arr(T_SE, invalid=[("one axis", lambda v, r: v.ravel(), INVALID), ("other N", lambda v, r: v[:, :2], INVALID)]),
+      batch_size=Int(2), rng=Obj(None, RNG_BAD))
+entry("Flatten.forward", lambda x: bp.Flatten().forward(x),
+      x=Arr(X3N.reshape(4, 1, 3, 1), invalid=[("one axis", lambda v, r: v.ravel()[:1], INVALID)]))
+entry("Flatten.backward", lambda dy: (lambda f: (f.forward(np.ones((4, 1, 3, 1))), f.backward(dy))[1])(bp.Flatten()),
+      dy=Arr(X3N))
+
 # ---- batched -------------------------------------------------------------------------------
 entry("row_sum", bp.row_sum, _ref=lambda M: np.sum(_ld(M), axis=1), _scale=lambda M: np.sum(np.abs(_ld(M)), axis=1), M=Arr(Z23))
 entry("column_sum", bp.column_sum, _ref=lambda M: np.sum(_ld(M), axis=0), _scale=lambda M: np.sum(np.abs(_ld(M)), axis=0),
@@ -557,11 +589,11 @@ entry("Conv2D()", lambda C_in, C_out, kernel_size, stride, padding, rng: bp.Conv
                                                                          ("float pair", _const((2.0, 2)), INVALID),
                                                                          ("zero pair", _const((0, 2)), INVALID)]),
       stride=Int(1), padding=Int(0, minimum=0), rng=Obj(None, RNG_BAD))
-entry("Conv2D.forward", lambda x: bp.Conv2D(2, 3, 2, Wk=WK, b=B3).forward(x), x=Arr(X4))
+entry("Conv2D.forward", lambda x: bp.Conv2D(2, 3, 2, W=WK, b=B3).forward(x), x=Arr(X4))
 
 
 def _conv_layer_after_forward():
-    layer = bp.Conv2D(2, 3, 2, stride=2, padding=1, Wk=WK, b=B3)
+    layer = bp.Conv2D(2, 3, 2, stride=2, padding=1, W=WK, b=B3)
     layer.forward(X4)
     return layer
 
@@ -687,7 +719,7 @@ entry("timing.time_loop_vs_batched", lambda net, batch_sizes, rng, repeat: timin
       batch_sizes=Ints([1], min_len=1), rng=Obj(None, RNG_BAD), repeat=Int(1))
 
 # ---- plotting, diagram, conv_plots (matplotlib) ---------------------------------------------
-# A Figure outside pyplot: it is never "open" for other tests (bpkit.widgets refuses to draw while
+# A Figure outside pyplot: it is never "open" for other tests (bpkit.book.widgets refuses to draw while
 # pyplot figures are open), and needs no closing.
 FIG = Figure()
 AXES = FIG.subplots(1, 3)
@@ -976,7 +1008,7 @@ def test_every_public_function_is_covered():
     missing = [n for n in bp.__all__ if n not in ("Activation", "Loss", "Gradients", "GradCheckResult",
                                                     "GradientCheckError", "Identity", "Sigmoid", "Tanh", "ReLU",
                                                     "Square", "Softmax", "identity", "sigmoid", "tanh", "relu",
-                                                    "square", "softmax")
+                                                    "square", "softmax", "Layer", "get_num_threads")
                and n not in covered]
     assert not missing, f"no contract entry for {missing}"
 

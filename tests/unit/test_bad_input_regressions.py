@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit import conv_plots as cp  # noqa: E402
-from bpkit import errata, plotting, timing  # noqa: E402
+from bpkit.book import conv_plots as cp  # noqa: E402
+from bpkit.book import errata, plotting, timing  # noqa: E402
 
 BIG = np.finfo(np.float64).max  # 1.7976931348623157e308
 BIG32 = np.finfo(np.float32).max  # 3.4028235e38
@@ -69,7 +69,7 @@ def test_conv2d_forward_of_an_empty_batch(fn):
 
 
 def test_conv2d_layer_forward_of_an_empty_batch():
-    raises(ValueError, lambda: bp.Conv2D(1, 1, 2, Wk=W1).forward(X0), "x", "(0, 1, 4, 4)")
+    raises(ValueError, lambda: bp.Conv2D(1, 1, 2, W=W1).forward(X0), "x", "(0, 1, 4, 4)")
 
 
 @pytest.mark.parametrize("fn", [bp.conv2d_backward, bp.conv2d_backward_loop])
@@ -341,21 +341,21 @@ def test_tanh_and_relu_derivative_from_output_domains():
 
 
 def test_softmax_backward_checks_that_a_is_softmax_of_z():
-    # trusted any a: softmax.backward(z, ones, g) returned [-2, -2, -2]
+    # trusted any a: softmax.vjp(z, ones, g) returned [-2, -2, -2]
     z, g = np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.2, 0.1])
-    msg = raises(ValueError, lambda: bp.softmax.backward(z, np.ones(3), g), "a", "z")
+    msg = raises(ValueError, lambda: bp.softmax.vjp(z, np.ones(3), g), "a", "z")
     assert "softmax(z)" in msg
     s = bp.softmax.value(z)
-    np.testing.assert_array_equal(bp.softmax.backward(z, s, g), bp.softmax.backward(z, None, g))
+    np.testing.assert_array_equal(bp.softmax.vjp(z, s, g), bp.softmax.vjp(z, None, g))
 
 
 def test_softmax_backward_tolerance_suits_the_dtype():
     z, g = np.array([0.5, -1.0, 2.0]), np.array([0.3, -0.2, 0.1])
     s32 = bp.softmax.value(z.astype(np.float32))  # float32 rounding: accepted for float32
-    assert bp.softmax.backward(z.astype(np.float32), s32, g.astype(np.float32)).dtype == np.float32
+    assert bp.softmax.vjp(z.astype(np.float32), s32, g.astype(np.float32)).dtype == np.float32
     s = bp.softmax.value(z)
-    bp.softmax.backward(z, s * (1 + 1e-12), g)  # a recomputed softmax, float64 rounding: accepted
-    raises(ValueError, lambda: bp.softmax.backward(z, s + 1e-6, g), "a")
+    bp.softmax.vjp(z, s * (1 + 1e-12), g)  # a recomputed softmax, float64 rounding: accepted
+    raises(ValueError, lambda: bp.softmax.vjp(z, s + 1e-6, g), "a")
 
 
 @pytest.mark.parametrize("z", [np.zeros((1, 4)), np.array([0.3])], ids=["(1, N)", "(1,)"])
@@ -427,8 +427,8 @@ def test_softmax_and_its_backward_at_logits_near_the_largest_float(big, dtype):
     s = bp.softmax.value(z)
     assert s.dtype == dtype and np.array_equal(s, [1.0, 0.0, 0.0])
     g = np.array([0.3, -0.2, 0.1], dtype=dtype)
-    np.testing.assert_array_equal(bp.softmax.backward(z, None, g), [0.0, 0.0, 0.0])
-    np.testing.assert_array_equal(bp.softmax.backward(z, s, g), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(bp.softmax.vjp(z, None, g), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(bp.softmax.vjp(z, s, g), [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(bp.softmax.jacobian(z), np.zeros((3, 3)))
     np.testing.assert_array_equal(bp.softmax_rows(z[None, :]), [[1.0, 0.0, 0.0]])
 
@@ -439,7 +439,7 @@ def test_softmax_backward_of_a_gradient_near_the_largest_float():
     out = bp.softmax_backward_columns(s[:, None], np.array([[BIG], [-BIG]])).ravel()
     exact = [float(Decimal(s[0]) * Decimal(s[1]) * 2 * Decimal(BIG)), -float(Decimal(s[0]) * Decimal(s[1]) * 2 * Decimal(BIG))]
     np.testing.assert_allclose(out, exact, rtol=1e-12)  # the formula cancels (1 - 0.998) here
-    out = bp.softmax.backward(np.array([0.0, np.log(999.0)]), None, np.array([BIG, -BIG]))
+    out = bp.softmax.vjp(np.array([0.0, np.log(999.0)]), None, np.array([BIG, -BIG]))
     np.testing.assert_allclose(out, exact, rtol=1e-12)  # the formula cancels (1 - 0.998) here
 
 
@@ -448,7 +448,7 @@ def test_tanh_derivative_at_the_largest_float(big, dtype):
     # "RuntimeWarning: overflow encountered in multiply" (-2 |z|)
     z = np.array([big, -big, 0.0], dtype=dtype)
     np.testing.assert_array_equal(bp.tanh.derivative(z), [0.0, 0.0, 1.0])
-    np.testing.assert_array_equal(bp.tanh.backward(z, None, np.ones(3, dtype)), [0.0, 0.0, 1.0])
+    np.testing.assert_array_equal(bp.tanh.vjp(z, None, np.ones(3, dtype)), [0.0, 0.0, 1.0])
 
 
 def test_sigmoid_and_sigmoid_bce_at_the_largest_float():

@@ -201,23 +201,23 @@ def test_thread_count_does_not_change_the_numbers(threads):
 
 def test_conv2d_layer_forward_backward_and_errors():
     layer = bp.Conv2D(2, 3, (3, 2), stride=2, padding=1, rng=1, name="c1")
-    assert layer.Wk.shape == (3, 2, 3, 2) and layer.b.shape == (3,)
+    assert layer.W.shape == (3, 2, 3, 2) and layer.b.shape == (3,)
     x = rng.normal(size=(4, 2, 7, 6))
     with pytest.raises(RuntimeError, match="call forward"):
         layer.backward(np.zeros((4, 3, 4, 4)))
     out = layer.forward(x)
-    np.testing.assert_allclose(out, bp.conv2d_forward_loop(x, layer.Wk, layer.b, 2, 1), rtol=1e-12)
+    np.testing.assert_allclose(out, bp.conv2d_forward_loop(x, layer.W, layer.b, 2, 1), rtol=1e-12)
     dout = rng.normal(size=out.shape)
     dx = layer.backward(dout)
-    for got, want in zip((dx, layer.dW, layer.db), bp.conv2d_backward_loop(dout, x, layer.Wk, 2, 1)):
+    for got, want in zip((dx, layer.dW, layer.db), bp.conv2d_backward_loop(dout, x, layer.W, 2, 1)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match=re.escape("Conv2D layer 'c1'") + ".*" + re.escape("input x has shape (4, 3, 7, 6) but expected (N, 2, H, W)")):
         layer.forward(np.zeros((4, 3, 7, 6)))
     with pytest.raises(ValueError, match=re.escape("dout has shape (4, 3, 4, 3) but expected (4, 3, 4, 4)")):
         layer.backward(np.zeros((4, 3, 4, 3)))
-    with pytest.raises(ValueError, match=re.escape("Wk has shape (3, 2, 3, 3) but expected (3, 2, 3, 2)")):
-        bp.Conv2D(2, 3, (3, 2), Wk=np.zeros((3, 2, 3, 3)))
+    with pytest.raises(ValueError, match=re.escape("W has shape (3, 2, 3, 3) but expected (3, 2, 3, 2)")):
+        bp.Conv2D(2, 3, (3, 2), W=np.zeros((3, 2, 3, 3)))
     given = np.ones((1, 1, 2, 2), dtype=int)
-    layer = bp.Conv2D(1, 1, 2, Wk=given, b=[1])
-    assert layer.Wk.dtype == np.float64 and layer.Wk is not given and layer.b.tolist() == [1.0]
+    layer = bp.Conv2D(1, 1, 2, W=given, b=[1])
+    assert layer.W.dtype == np.float64 and layer.W is not given and layer.b.tolist() == [1.0]
     assert "Conv2D(C_in=1, C_out=1, kernel_size=(2, 2)" in repr(layer)

@@ -1,4 +1,4 @@
-"""bpkit.conv_plots: the index sets of chapter 5's widgets against one-hot backward passes of the
+"""bpkit.book.conv_plots: the index sets of chapter 5's widgets against one-hot backward passes of the
 loop reference, and the drawings against the numbers they claim to show."""
 
 import itertools
@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit import conv_plots as cp  # noqa: E402
+from bpkit.book import conv_plots as cp  # noqa: E402
 
 # (H, W, KH, KW, stride, padding): square and not, overlapping and gapped windows, padding.
 CONFIGS = [(4, 4, 2, 2, 1, 0), (5, 4, 3, 2, 2, 1), (5, 5, 2, 2, 2, 0), (3, 4, 3, 3, 1, 2),

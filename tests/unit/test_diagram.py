@@ -1,4 +1,4 @@
-"""bpkit.diagram: the network drawing shows the numbers of the forward and the backward pass."""
+"""bpkit.book.diagram: the network drawing shows the numbers of the forward and the backward pass."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit.diagram import draw_graph, draw_network, node_positions  # noqa: E402
+from bpkit.book.diagram import draw_graph, draw_network, node_positions  # noqa: E402
 
 W1 = np.array([[0.15, 0.20], [0.25, 0.30]])
 W2 = np.array([[0.40, 0.45], [0.50, 0.55]])

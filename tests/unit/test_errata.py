@@ -1,5 +1,5 @@
-"""bpkit.errata: printed numbers against recomputed ones, and note C's data file (chapter 6).
-The tests of bpkit.trace are in test_trace.py."""
+"""bpkit.book.errata: printed numbers against recomputed ones, and note C's data file (chapter 6).
+The tests of bpkit.book.trace are in test_trace.py."""
 
 import json
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import bpkit as bp
-from bpkit import errata
-from bpkit.errata import (AGREES, DIFFERS, arrays, compare, fmt, load_printed, markdown_table,
+from bpkit.book import errata
+from bpkit.book.errata import (AGREES, DIFFERS, arrays, compare, fmt, load_printed, markdown_table,
                           printed_array, printed_latex, select, table_rows, written_latex)
 
 from . import test_bad_input_contract as contract
@@ -67,7 +67,7 @@ def test_table_rows_and_select():
 
 
 def test_html_table_escapes_and_marks_arrays():
-    from bpkit.errata import html_table
+    from bpkit.book.errata import html_table
     text = html_table([{"q": "a<b", "v": "[1; 2]"}], ["q", "v"])
     assert "<th>q</th><th>v</th>" in text
     assert "<td>a&lt;b</td><td><code>[1; 2]</code></td>" in text
@@ -187,7 +187,7 @@ def test_bad_input_contract_every_value(e):
 def test_every_public_function_has_a_contract_entry():
     """The new functions here, the others in test_bad_input_contract.py."""
     public = {n for n, f in vars(errata).items() if callable(f) and not n.startswith("_")
-              and getattr(f, "__module__", "") == "bpkit.errata"}
+              and getattr(f, "__module__", "") == "bpkit.book.errata"}
     covered = {e.name.split(".")[1] for e in ENTRIES + contract.ENTRIES if e.name.startswith("errata.")}
     assert public <= covered, public - covered
 

@@ -27,7 +27,7 @@ def test_backward_matches_finite_differences(n_in, n_out, N, act, seed):
     a = layer.forward(x)
     assert a.shape == ((n_out,) if N is None else (n_out, N))
     grad_a = r.normal(size=a.shape)
-    dx = layer.backward(grad_a=grad_a)
+    dx = layer.backward(dy=grad_a)
     assert dx.shape == x.shape and layer.dW.shape == (n_out, n_in) and layer.db.shape == (n_out,)
 
     def E_of(W=layer.W, b=layer.b, x=x):
@@ -45,12 +45,12 @@ def test_batch_gradients_are_sums_over_columns():
     layer = Dense(3, 2, "tanh", rng=rng)
     x, g = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
     layer.forward(x)
-    dx = layer.backward(grad_a=g)
+    dx = layer.backward(dy=g)
     dW, db, delta = layer.dW, layer.db, layer.delta
     per_sample = []
     for j in range(4):
         layer.forward(x[:, j])
-        per_sample.append((layer.backward(grad_a=g[:, j]), layer.dW, layer.db, layer.delta))
+        per_sample.append((layer.backward(dy=g[:, j]), layer.dW, layer.db, layer.delta))
     np.testing.assert_allclose(dW, sum(p[1] for p in per_sample), rtol=1e-12)
     np.testing.assert_allclose(db, sum(p[2] for p in per_sample), rtol=1e-12)  # row sum of Delta
     np.testing.assert_allclose(dx, np.stack([p[0] for p in per_sample], axis=1), rtol=1e-12)
@@ -60,10 +60,10 @@ def test_batch_gradients_are_sums_over_columns():
 def test_column_sample_gives_the_same_numbers_as_a_flat_sample():
     layer = Dense(3, 2, "sigmoid", rng=rng)
     x, g = rng.normal(size=3), rng.normal(size=2)
-    a_flat, dx_flat = layer.forward(x), layer.backward(grad_a=g)
+    a_flat, dx_flat = layer.forward(x), layer.backward(dy=g)
     dW_flat = layer.dW
     a_col = layer.forward(x[:, None])
-    dx_col = layer.backward(grad_a=g[:, None])
+    dx_col = layer.backward(dy=g[:, None])
     assert a_col.shape == (2, 1) and dx_col.shape == (3, 1) and layer.db.shape == (2,)
     np.testing.assert_allclose(a_col.ravel(), a_flat, rtol=1e-15)
     np.testing.assert_allclose(dx_col.ravel(), dx_flat, rtol=1e-15)
@@ -100,7 +100,7 @@ def test_integer_W_b_and_x_are_converted_exactly():
     np.testing.assert_array_equal(int_layer.forward(x), float_layer.forward(x.astype(float)))
     np.testing.assert_array_equal(int_layer.forward(x), W @ x + b[:, None])
     g = np.array([[1, 2], [3, 4]])
-    np.testing.assert_array_equal(int_layer.backward(grad_a=g), float_layer.backward(grad_a=g.astype(float)))
+    np.testing.assert_array_equal(int_layer.backward(dy=g), float_layer.backward(dy=g.astype(float)))
     np.testing.assert_array_equal(int_layer.dW, float_layer.dW)
 
 
@@ -143,14 +143,14 @@ def test_wrong_input_shape_names_layer_and_shapes(shape):
 def test_backward_argument_errors():
     layer = Dense(3, 2, name="hidden 1")
     with pytest.raises(RuntimeError, match="call forward"):
-        layer.backward(grad_a=np.ones(2))
+        layer.backward(dy=np.ones(2))
     layer.forward(np.ones((3, 4)))
-    with pytest.raises(ValueError, match="exactly one of grad_a"):
+    with pytest.raises(ValueError, match="exactly one of dy"):
         layer.backward()
-    with pytest.raises(ValueError, match="exactly one of grad_a"):
-        layer.backward(grad_a=np.ones((2, 4)), delta=np.ones((2, 4)))
-    with pytest.raises(ValueError, match=re.escape(LAYER) + r" backward: grad_a has shape \(2,\) but expected \(2, 4\)"):
-        layer.backward(grad_a=np.ones(2))
+    with pytest.raises(ValueError, match="exactly one of dy"):
+        layer.backward(dy=np.ones((2, 4)), delta=np.ones((2, 4)))
+    with pytest.raises(ValueError, match=re.escape(LAYER) + r" backward: dy has shape \(2,\) but expected \(2, 4\)"):
+        layer.backward(dy=np.ones(2))
     with pytest.raises(ValueError, match=r"delta has shape \(4, 2\) but expected \(2, 4\)"):
         layer.backward(delta=np.ones((4, 2)))
     with pytest.raises(ValueError, match="input x contains 1 non-finite"):

@@ -88,7 +88,7 @@ def test_fused_forms_equal_the_composition(z, reduction, seed):
         loss = loss_class(reduction)
         s = act(z)
         assert E == pytest.approx(loss.value(s, t), rel=1e-12)
-        np.testing.assert_allclose(grad, act.backward(z, s, loss.gradient(s, t)), rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(grad, act.vjp(z, s, loss.gradient(s, t)), rtol=1e-9, atol=1e-14)
         E_of = lambda v: fused(v, t, reduction)[0]  # noqa: E731, B023
         np.testing.assert_allclose(grad, numerical_gradient(E_of, z), rtol=1e-6, atol=1e-9)
 

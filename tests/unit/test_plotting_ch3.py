@@ -1,4 +1,4 @@
-"""bpkit.plotting helpers of chapter 3: plot_activation, heatmap, plot_loss_and_gradient."""
+"""bpkit.book.plotting helpers of chapter 3: plot_activation, heatmap, plot_loss_and_gradient."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit.plotting import heatmap, plot_activation, plot_loss_and_gradient  # noqa: E402
+from bpkit.book.plotting import heatmap, plot_activation, plot_loss_and_gradient  # noqa: E402
 
 
 

@@ -1,4 +1,4 @@
-"""bpkit.plotting (matplotlib helpers) and bpkit.timing (the chapter's timing demo)."""
+"""bpkit.book.plotting (matplotlib helpers) and bpkit.book.timing (the chapter's timing demo)."""
 
 import matplotlib
 
@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bpkit.plotting import contour_with_gradient, plot_timings  # noqa: E402
-from bpkit.timing import best_time, time_chain_orders  # noqa: E402
+from bpkit.book.plotting import contour_with_gradient, plot_timings  # noqa: E402
+from bpkit.book.timing import best_time, time_chain_orders  # noqa: E402
 
 
 def bowl(x):

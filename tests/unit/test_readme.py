@@ -1,4 +1,4 @@
-"""The README's Python example runs as printed and gives gradients of the documented shapes."""
+"""The README's Python examples run as printed and give gradients of the documented shapes."""
 
 import pathlib
 import re
@@ -14,7 +14,12 @@ def test_readme_python_example_runs():
     namespace = {}
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
+        if "Sequential" in block:
+            model = namespace["model"]
+            assert list(namespace["grads"]) == list(model.params()) == ["0.W", "0.b", "4.W", "4.b"]
+            assert model.check_gradients(namespace["x"], namespace["t"]).ok
     grads = namespace["grads"]
     assert [dW.shape for dW in grads.dW] == [(3, 2), (2, 3)]   # n_out x n_in
     assert [db.shape for db in grads.db] == [(3,), (2,)]
     assert np.all(np.isfinite(namespace["net"].params_vector()))
+

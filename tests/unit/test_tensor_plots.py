@@ -1,4 +1,4 @@
-"""bpkit.tensor_plots: the derivative of a net input by its weight matrix (chapter 2, eq-ch2-dn-dw)
+"""bpkit.book.tensor_plots: the derivative of a net input by its weight matrix (chapter 2, eq-ch2-dn-dw)
 against finite differences, its contraction against the outer product, the drawing against the
 numbers it claims to show, and the bad-input contract of test_bad_input_contract.py."""
 
@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import bpkit as bp  # noqa: E402
-from bpkit.tensor_plots import draw_vector_by_matrix, net_input_derivative  # noqa: E402
+from bpkit.book.tensor_plots import draw_vector_by_matrix, net_input_derivative  # noqa: E402
 from tests.unit import test_bad_input_contract as contract  # noqa: E402  (a module: its tests are not collected twice)
 
 

@@ -1,11 +1,11 @@
-"""bpkit.trace: one gradient-descent step, one operation at a time, with its typeset form (chapter 6)."""
+"""bpkit.book.trace: one gradient-descent step, one operation at a time, with its typeset form (chapter 6)."""
 
 import numpy as np
 import pytest
 
 import bpkit as bp
-from bpkit.trace import trace_step
-from bpkit.typeset import draw_equation, latex_aligned
+from bpkit.book.trace import trace_step
+from bpkit.book.typeset import draw_equation, latex_aligned
 
 RNG = np.random.default_rng(6)
 

@@ -1,4 +1,4 @@
-"""bpkit.typeset: matrices as LaTeX (the page) and as a matplotlib drawing (a widget's frames)."""
+"""bpkit.book.typeset: matrices as LaTeX (the page) and as a matplotlib drawing (a widget's frames)."""
 
 import hashlib
 import io
@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 
-from bpkit import typeset  # noqa: E402
-from bpkit.typeset import (draw_equation, equation_size, latex_aligned, latex_equation,  # noqa: E402
+from bpkit.book import typeset  # noqa: E402
+from bpkit.book.typeset import (draw_equation, equation_size, latex_aligned, latex_equation,  # noqa: E402
                            latex_matrix, latex_number)
 
 from . import test_bad_input_contract as contract  # noqa: E402
@@ -198,7 +198,7 @@ def test_draw_equation_needs_axes():
 
 # ------------------------------------------------------------------------------------ the contract
 # The bad-input contract of tests/unit/test_bad_input_contract.py, applied to every public function
-# of bpkit.typeset, every malformed value once.
+# of bpkit.book.typeset, every malformed value once.
 
 A = contract.Arr
 ENTRIES = [

@@ -1,4 +1,4 @@
-"""bpkit.widgets: one interact call, a live ipywidgets form or a precomputed static form."""
+"""bpkit.book.widgets: one interact call, a live ipywidgets form or a precomputed static form."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from bpkit import widgets  # noqa: E402
-from bpkit.widgets import Choice, Slider, Widget, interact, run_frame, static_html  # noqa: E402
+from bpkit.book import widgets  # noqa: E402
+from bpkit.book.widgets import Choice, Slider, Widget, interact, run_frame, static_html  # noqa: E402
 
 DATA = re.compile(r'<script type="application/json" class="bpw-data">(.*?)</script>', re.S)
 
@@ -89,7 +89,7 @@ def test_widget_grid_is_coarsened_to_the_budget_and_says_so():
 
 
 def test_widget_refuses_foreign_controls_and_oversized_choices():
-    with pytest.raises(ValueError, match="must be a bpkit.widgets Slider or Choice"):
+    with pytest.raises(ValueError, match="must be a bpkit.book.widgets Slider or Choice"):
         Widget(draw, dict(x=3))
     with pytest.raises(ValueError, match="at least one control"):
         Widget(draw, {})

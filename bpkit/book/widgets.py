@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+__all__ = ["Slider", "Choice", "Frame", "run_frame", "Widget", "mode", "registered", "interact", "static_html"]
+
 MODE_ENV = "BPKIT_WIDGETS"  # "static": precompute; anything else: live ipywidgets
 FRAMES_ENV = "BPKIT_WIDGET_FRAMES"  # folder for the frames' PNG files
 FRAMES_URL = "_widgets"  # that folder, below the built site's root
@@ -352,7 +354,7 @@ class Widget:
         for name, control in self.controls.items():
             if not isinstance(control, (Slider, Choice)):
                 raise ValueError(
-                    f"interact: control {name!r} must be a bpkit.widgets Slider or Choice, "
+                    f"interact: control {name!r} must be a bpkit.book.widgets Slider or Choice, "
                     f"got {type(control).__name__}")
         every = _coarsen(self.controls, self.max_frames)
         self.grid = {name: c.grid(every[name]) for name, c in self.controls.items()}

@@ -1,6 +1,6 @@
 """One gradient-descent step of a dense network, one operation at a time (chapter 6).
 
-Plain numpy, the book's equations (eq-ch6-dense-step, from chapters 2 and 4), in the book's
+Plain numpy, the book's equations (eq. (6.2), from chapters 2 and 4), in the book's
 numbering: the input is a^0, layer l = 1..L has W^l (n_l x n_{l-1}) and b^l (n_l x 1),
 z^l = W^l a^{l-1} + b^l (b^l added to every column of a batch), a^l = f(z^l),
 delta^L = dE/da^L (.) f'(z^L), delta^{l-1} = (W^l)^T delta^l (.) f'(z^{l-1}),
@@ -10,7 +10,7 @@ Delta^l (chapter 4) and the bias gradient Delta^l 1.
 
 Each Step carries its formula three ways: ``formula`` (plain text, for printing), ``lhs`` and
 ``rhs`` (LaTeX, the symbols) and ``numeric`` (the right-hand side with the operands' arrays
-in place, as parts for bpkit.typeset; empty where it would only repeat the result).
+in place, as parts for bpkit.book.typeset; empty where it would only repeat the result).
 ``Step.rows()`` gives the lines, aligned at "=", for ``typeset.latex_aligned`` and
 ``typeset.draw_equation``.
 """
@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_float_array, check_finite_result, check_list, check_number, quiet
-from .activations import get_activation
-from .losses import get_loss
+from .._checks import as_float_array, check_finite_result, check_list, check_number, quiet
+from ..activations import get_activation
+from ..losses import get_loss
+
+__all__ = ["Step", "trace_step"]
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Step:
         ``= numeric = result``; an update (no lhs) as ``rhs = numeric`` and ``= result``;
         a step without numeric parts as one line ``lhs = rhs = result``.
 
-        For ``bpkit.typeset.latex_aligned`` (the page) and ``bpkit.typeset.draw_equation``
+        For ``bpkit.book.typeset.latex_aligned`` (the page) and ``bpkit.book.typeset.draw_equation``
         (a widget's frame): every string is valid LaTeX and matplotlib mathtext."""
         result = self.result[1]
         if not self.lhs:
@@ -70,7 +72,7 @@ def _names(names, L: int, label: str):
 
 
 def trace_step(Ws, bs, activation, x, t, loss, lr=None, layer_names=None):
-    """(steps, values) of one forward pass, backward pass and (if lr) update (eq-ch6-dense-step).
+    """(steps, values) of one forward pass, backward pass and (if lr) update (eq. (6.2)).
 
     Ws[k]: (n_{k+1}, n_k); bs[k]: (n_{k+1}, 1); x: (n_0, N); t: (n_L, N).
     activation: a bpkit Activation (value, derivative); loss: a bpkit Loss

@@ -6,7 +6,7 @@ Two outputs of the same thing, an equation made of maths and numbers, such as
 - LaTeX, for ``IPython.display.Math`` or a Markdown cell: ``latex_number``, ``latex_matrix``
   (a ``bmatrix``), ``latex_equation`` (a list of parts: LaTeX strings and arrays) and
   ``latex_aligned`` (several such lines, aligned at ``&``). The book's build typesets them.
-- A drawing, for a widget (``bpkit.widgets.interact``), whose frames are precomputed images:
+- A drawing, for a widget (``bpkit.book.widgets.interact``), whose frames are precomputed images:
   ``draw_equation`` draws the same parts on a matplotlib ``Axes``, each matrix between square
   brackets drawn as lines, each string as matplotlib mathtext (which has no ``bmatrix``);
   ``equation_size`` gives the figure size at which the text has its nominal font size.
@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._checks import as_float_array, check_axes, check_int, check_list, check_number, describe, quiet
+from .._checks import as_float_array, check_axes, check_int, check_list, check_number, describe, quiet
 
 __all__ = ["latex_number", "latex_matrix", "latex_equation", "latex_aligned",
            "equation_size", "draw_equation"]

@@ -13,7 +13,7 @@ Two levels:
   delta^l = dE/dz^l under them, and w^l_{ji} and dE/dw^l_{ji} on the edges, with the edge colour
   showing the sign of the gradient and the width its size.
 
-Both draw on the ``Axes`` they are given and return it, like ``bpkit.plotting``.
+Both draw on the ``Axes`` they are given and return it, like ``bpkit.book.plotting``.
 Bad arguments raise ValueError or TypeError naming them, as everywhere in bpkit.
 """
 
@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._checks import (
+from .._checks import (
     as_float_array,
     check_axes,
     check_cmap,
@@ -223,7 +223,7 @@ def draw_network(ax, net, x, t=None, fmt: str = ".3f", node_names=None, layer_na
     """
     where = "draw_network"
     check_axes(ax, "ax", where)
-    from .network import Network
+    from ..network import Network
 
     check_instance(net, Network, "net", where, "a bpkit Network")
     check_format(fmt, "fmt", where, spec=True)

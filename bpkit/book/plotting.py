@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._checks import (
+from .._checks import (
     as_float_array,
     check_axes,
     check_bool,
@@ -28,6 +28,8 @@ from ._checks import (
     describe,
     quiet,
 )
+
+__all__ = ["contour_with_gradient", "plot_timings", "plot_activation", "heatmap", "plot_loss_and_gradient", "draw_shape_table"]
 
 
 def _grid(values, name: str, where: str) -> np.ndarray:
@@ -109,15 +111,15 @@ def plot_timings(ax, sizes: Sequence[int], series: Mapping[str, Sequence[float]]
 
 
 def plot_activation(ax, act, lo: float, hi: float, n: int = 401, derivative: bool = True):
-    """An element-wise activation f and its derivative f' over [lo, hi] (book eq-ch3-elementwise to
-    eq-ch3-tanh-derivative).
+    """An element-wise activation f and its derivative f' over [lo, hi] (eq. (3.2) to
+    eq. (3.5)).
 
     ``act`` is an Activation or a name ('sigmoid', 'tanh', 'relu', 'identity', 'square').
     Draws f(z) as a solid line and, if ``derivative``, f'(z) (the diagonal of the Jacobian)
     as a dashed line, both on ``n`` points. Softmax is refused: it has no element-wise
     derivative (draw its Jacobian with ``heatmap``).
     """
-    from .activations import get_activation
+    from ..activations import get_activation
 
     where = "plot_activation"
     check_axes(ax, "ax", where)
@@ -158,7 +160,7 @@ def heatmap(ax, M, labels: Sequence[str] | None = None, col_labels: Sequence[str
     """A matrix M of shape (q, p) as a colour map with every entry written in its cell.
 
     The colour scale is symmetric about 0 (0 is white for the default diverging map), so the
-    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (book eq-ch3-softmax-jacobian), show
+    signs of a Jacobian's entries, e.g. softmax's diag(s) - s s^T (eq. (3.7)), show
     at a glance. ``labels`` name the q rows and ``col_labels`` the p columns (default: the
     row labels, which then requires a square M). Returns ax; the image is ``ax.images[0]``.
     """
@@ -239,8 +241,8 @@ def draw_shape_table(ax, rows, unit: float = 0.25) -> None:
     """
     from matplotlib.patches import Rectangle
 
-    from ._checks import format_shape
-    from .batched import check_shape_rows
+    from .._checks import format_shape
+    from ..batched import check_shape_rows
 
     where = "draw_shape_table"
     check_axes(ax, "ax", where)

@@ -10,9 +10,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ._checks import check_callable, check_instance, check_int, check_int_list, check_number, check_rng
-from .activations import softmax
-from .jacobian import chain_jacobian_forward, chain_vjp
+from .._checks import check_callable, check_instance, check_int, check_int_list, check_number, check_rng
+from ..activations import softmax
+from ..jacobian import chain_jacobian_forward, chain_vjp
+
+__all__ = ["best_time", "time_chain_orders", "time_loop_vs_batched"]
 
 # best_time doubles the number of calls until one timing lasts min_seconds: a cap keeps a typo
 # (min_seconds=1e9) from running for ever.
@@ -38,7 +40,7 @@ def best_time(fn: Callable[[], object], repeat: int = 5, min_seconds: float = 0.
 
 
 def time_chain_orders(sizes: Sequence[int], n_maps: int = 4, rng=None, repeat: int = 5):
-    """Time the two orders of evaluating book eq-ch1-chain-product for ``n_maps`` (the book's m) dense
+    """Time the two orders of evaluating eq. (1.2) for ``n_maps`` (the book's m) dense
     p x p Jacobians, p taken from ``sizes``.
 
     Backward order is ``chain_vjp(Js, grad_g)`` (m matrix-vector products); forward order is
@@ -65,14 +67,14 @@ def time_loop_vs_batched(net, batch_sizes: Sequence[int], rng=None, repeat: int 
 
     Loop: ``bpkit.batched.loop_gradients(net, X, T)``, one forward and backward pass per sample
     (column x_n of shape (n_0, 1)) and the sum of the N gradients. Batched: ``net.gradients(X, T)``,
-    one pass with X of shape (n_0, N): the matrix products of book eq-ch4-forward-columns to
-    eq-ch4-param-grad-columns.
+    one pass with X of shape (n_0, N): the matrix products of eq. (4.1) to
+    eq. (4.4).
     X is standard normal and each column of T a softmax of standard normals (a probability
     vector, so every bpkit loss accepts it), seeded by ``rng`` (default ``np.random.default_rng(0)``).
     Returns two lists of seconds per call, one entry per batch size.
     """
-    from .batched import loop_gradients
-    from .network import Network
+    from ..batched import loop_gradients
+    from ..network import Network
 
     where = "time_loop_vs_batched"
     check_instance(net, Network, "net", where, "a bpkit Network")

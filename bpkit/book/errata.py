@@ -25,7 +25,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._checks import as_float_array, check_choice, check_instance, check_list, check_number, describe, quiet
+from .._checks import as_float_array, check_choice, check_instance, check_list, check_number, describe, quiet
+
+__all__ = ["printed_array", "printed_latex", "written_latex", "compare", "load_printed", "fmt", "table_rows", "select", "arrays", "html_table", "markdown_table"]
 
 AGREES = "agrees"
 DIFFERS = "differs"
@@ -66,7 +68,7 @@ def printed_array(entry):
 
     value is a float64 array shaped like the nested list (scale applied);
     tol = 0.5 * 10**(-d) * |scale|, d the most decimals of any printed entry
-    (half a unit of the last printed digit, eq-ch6-tolerance).
+    (half a unit of the last printed digit, eq. (6.1)).
     value must be a non-empty, rectangular nested list of decimal strings; scale a
     non-zero fraction string (ValueError/TypeError naming entry otherwise).
     """
@@ -149,7 +151,7 @@ def written_latex(entry, entries) -> str:
 
 def compare(recomputed, printed, tol):
     """(verdict, note): AGREES if shapes match and max |recomputed - printed| <= tol
-    (eq-ch6-tolerance, with tol from printed_array).
+    (eq. (6.1), with tol from printed_array).
 
     A shape mismatch is DIFFERS with a note naming both shapes; otherwise the note
     lists the (row, column) positions, counted from 1, that differ. NaN, inf or empty
@@ -169,19 +171,19 @@ def compare(recomputed, printed, tol):
     return DIFFERS, "entries " + ", ".join(str(w) for w in where)
 
 
-PRINTED_VALUES = "note_c_printed_values.json"  # in bpkit/data/, installed with bpkit
+PRINTED_VALUES = "note_c_printed_values.json"  # in bpkit/book/data/, installed with bpkit
 
 
 def load_printed(path=None):
     """The list of printed entries in a JSON file (keys: problem, quantity, value, source,
     line; optional kind, scale, tex, note_tex, written). Without ``path``: the numbers that
-    note C prints, shipped with bpkit (``bpkit/data/note_c_printed_values.json``), so
+    note C prints, shipped with bpkit (``bpkit/book/data/note_c_printed_values.json``), so
     that chapter 6 runs wherever bpkit is installed (Colab included)."""
     where = "load_printed"
     if path is None:
         from importlib import resources
 
-        text = resources.files("bpkit").joinpath("data", PRINTED_VALUES).read_text("utf-8")
+        text = resources.files("bpkit.book").joinpath("data", PRINTED_VALUES).read_text("utf-8")
     else:
         if not isinstance(path, (str, os.PathLike)):  # an int would be taken as a file descriptor
             raise TypeError(f"{where}: path must be None or a file path (str or pathlib.Path) but is {describe(path)}")

@@ -1,14 +1,14 @@
 """Which numbers a convolution connects, as index sets and as pictures (chapter 5's widgets).
 
-One channel, one filter, as in note B's example (chapter 5, eq-ch5-conv-forward, with stride and
-padding as in eq-ch5-general-forward): x is (H, W) (the book's X_H x X_W), the kernel Wk is (KH, KW),
+One channel, one filter, as in note B's example (chapter 5, eq. (5.1), with stride and
+padding as in eq. (5.6)): x is (H, W) (the book's X_H x X_W), the kernel Wk is (KH, KW),
 the net input z is (OH, OW) with OH = (H + 2p - KH) // s + 1, OW likewise, and (indices from 0, as in
 numpy)
 
     z[i, j] = sum_{u,v} Wk[u, v] * xpad[i*s + u, j*s + v],   xpad = x with p zeros on every side.
 
 So output z[i, j] reads input x[i*s + u - p, j*s + v - p] through weight Wk[u, v] (or a padding zero),
-and dE/dWk[u, v] = sum_{i,j} dE/dz[i, j] * xpad[i*s + u, j*s + v] (eq-ch5-weight-gradient) collects
+and dE/dWk[u, v] = sum_{i,j} dE/dz[i, j] * xpad[i*s + u, j*s + v] (eq. (5.3)) collects
 one pair (input, output) per output position. ``output_dependencies`` and ``weight_pairs`` list those index pairs;
 ``draw_output_dependencies``, ``draw_weight_pairs`` and ``draw_sliding_step`` draw them on three
 matplotlib axes (input, kernel, output). Needs matplotlib for the drawing functions only.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (
+from .._checks import (
     as_float_array,
     check_axes,
     check_coordinates,
@@ -30,7 +30,7 @@ from ._checks import (
     format_shape,
     quiet,
 )
-from .conv_reference import _conv_output_size
+from ..conv_reference import _conv_output_size
 
 __all__ = [
     "conv_output_shape",
@@ -84,7 +84,7 @@ def output_dependencies(H, W, KH, KW, i, j, stride=1, padding=0) -> dict:
 
     (r, c) = (i*s + u - p, j*s + v - p) is the input entry that weight Wk[u, v] multiplies in z[i, j];
     None means the weight meets a padding zero there. dz[i, j]/dWk[u, v] = x[r, c] (0 for None) and
-    dz[i, j]/dx[r, c] = Wk[u, v] (eq-ch5-dz-dw, eq-ch5-input-gradient-sum): the window of z[i, j] is
+    dz[i, j]/dx[r, c] = Wk[u, v] (eq. (5.2), eq. (5.4)): the window of z[i, j] is
     its receptive field.
     ValueError if (i, j) lies outside the output shape (OH, OW).
     """
@@ -98,7 +98,7 @@ def output_dependencies(H, W, KH, KW, i, j, stride=1, padding=0) -> dict:
 def weight_pairs(H, W, KH, KW, u, v, stride=1, padding=0) -> dict:
     """Every (input, output) pair in dE/dWk[u, v]: {(i, j): (r, c) or None} for every output (i, j).
 
-    dE/dWk[u, v] = sum over the pairs of dE/dz[i, j] * x[r, c] (eq-ch5-weight-gradient; a None pair,
+    dE/dWk[u, v] = sum over the pairs of dE/dz[i, j] * x[r, c] (eq. (5.3); a None pair,
     a padding zero, contributes 0). The inputs (r, c) form the patch of x that note B calls dnet/dw.
     ValueError if (u, v) lies outside the kernel shape (KH, KW).
     """

@@ -2,7 +2,7 @@
 
 A layer's net input is linear in the layer's weight matrix, so its derivative by that matrix is
 one matrix of derivatives per entry of the net input: a three-index array. Chapter 2 builds it in
-two layouts (section sec-ch2-jacobian-view, equation eq-ch2-dn-dw):
+two layouts (section section 2.8, equation eq. (2.33)):
 
 - ``layout="column"`` (the book): z = W a with W of shape (n_out, n_in) and a of n_in entries;
   entry [k, j, i] of the array is dz_k / dW_{ji} = a_i if j == k, else 0. Shape (n_out, n_out, n_in).
@@ -11,8 +11,8 @@ two layouts (section sec-ch2-jacobian-view, equation eq-ch2-dn-dw):
 
 Either way slice k is a matrix shaped like W whose only non-zero line holds the input (row k of
 it in the column layout, column k in the row layout). Contracting the array with a vector v of
-n_out entries, sum_k v_k T[k], gives the outer product: v a^T (eq-ch2-bp3) in the column layout,
-O^T v (eq-ch2-note-a-outer) in the row layout.
+n_out entries, sum_k v_k T[k], gives the outer product: v a^T (eq. (2.19)) in the column layout,
+O^T v (eq. (2.34)) in the row layout.
 
 ``net_input_derivative`` computes the array (numpy only); ``draw_vector_by_matrix`` draws any
 three-index array T of shape (K, P, Q) as its K slices and, given v, the contraction
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (
+from .._checks import (
     as_float_array,
     check_axes,
     check_choice,
@@ -54,7 +54,7 @@ def _one_input(a, layout: str, where: str) -> np.ndarray:
 
 
 def net_input_derivative(a, n_out, layout: str = "column") -> np.ndarray:
-    """The three-index array of eq-ch2-dn-dw: the derivative of a layer's net input by its weights.
+    """The three-index array of eq. (2.33): the derivative of a layer's net input by its weights.
 
     a: the layer's input, one sample: shape (n_in,) or (n_in, 1) for layout "column" (the book's
        a^{l-1} in z = W a), (n_in,) or (1, n_in) for layout "row" (note A's O in N = O W).
@@ -110,7 +110,7 @@ def draw_vector_by_matrix(ax, T, v=None, fmt: str = "{:.3f}", slice_titles=None,
     With v (K entries: shape (K,), (1, K) or (K, 1)) the picture is the contraction
     ``T[0] * v_1 + ... + T[K-1] * v_K = sum_k v_k T[k]`` (shape (P, Q)): every slice has its factor
     written under it, and the result grid follows the "=". For the array of net_input_derivative
-    the result is the outer product of eq-ch2-bp3 / eq-ch2-note-a-outer.
+    the result is the outer product of eq. (2.19) / eq. (2.34).
     Non-zero cells are coloured, zero cells show a grey 0; entries are written with ``fmt`` (a
     pattern such as '{:.3f}'). slice_titles: K texts above the slices (default 'k = 1', ...);
     v_names: K names of v's entries written under the slices (default 'v_1', ...); result_title:

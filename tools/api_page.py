@@ -1,0 +1,211 @@
+"""Writes api.md, the book's API reference page: bpkit's public names grouped by chapter, each an
+autodoc directive (tools/api_docstrings.py shows the docstrings as written).
+
+    .venv/bin/python tools/api_page.py        # after adding a public name to bpkit or bpkit.book
+
+tests/tools/test_api_page.py fails when api.md differs from what this writes, and when a public
+name of bpkit is in no group here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import bpkit
+import bpkit.book as book
+
+ROOT = Path(__file__).resolve().parents[1]
+G = [
+    (
+        "api-layer-protocol",
+        "The layer protocol and training",
+        None,
+        "Every layer has `forward(x)`, which caches what the backward pass needs, `backward(dy)`, which returns "
+        "$\\partial E/\\partial x$ and stores the parameter gradients, and `params()` and `grads()`, dicts from a "
+        "parameter's name (`W`, `b`) to its array, with the same keys. `Sequential` chains layers and a loss, "
+        "`SGD` updates the parameters, `minibatches` draws the batches. The backward pass is the one of "
+        "{numref}`sec-ch2-matrix-form`; `Flatten` is where the images of {numref}`chapter %s <ch-cnn>` become the columns of "
+        "{numref}`chapter %s <ch-batched>`.",
+        ["Layer", "Sequential", "SGD", "minibatches", "Flatten"],
+    ),
+    (
+        "api-ch1",
+        "Jacobians, vector-Jacobian products, finite differences",
+        "ch-jacobian",
+        "",
+        [
+            "vjp",
+            "jvp",
+            "Map",
+            "forward_chain",
+            "jacobians_at",
+            "chain_vjp",
+            "chain_jacobian_forward",
+            "count_flops_backward",
+            "count_flops_forward",
+            "numerical_jacobian",
+            "numerical_gradient",
+            "relative_error",
+            "check_gradient",
+            "GradCheckResult",
+            "GradientCheckError",
+        ],
+    ),
+    ("api-ch2", "Dense layers and feedforward networks", "ch-feedforward", "", ["Dense", "Network", "Gradients"]),
+    (
+        "api-ch3",
+        "Activations and losses",
+        "ch-activations",
+        "Each activation class is also a layer (`bp.ReLU()`); the lower-case names are shared instances for plain calls.",
+        [
+            "Activation",
+            "Identity",
+            "Sigmoid",
+            "Tanh",
+            "ReLU",
+            "Square",
+            "Softmax",
+            "identity",
+            "sigmoid",
+            "tanh",
+            "relu",
+            "square",
+            "softmax",
+            "get_activation",
+            "Loss",
+            "SquaredError",
+            "MeanSquaredError",
+            "BinaryCrossEntropy",
+            "CategoricalCrossEntropy",
+            "sigmoid_bce",
+            "softmax_cce",
+            "get_loss",
+        ],
+    ),
+    (
+        "api-ch4",
+        "Batches in the column and the row layout",
+        "ch-batched",
+        "",
+        [
+            "row_sum",
+            "column_sum",
+            "softmax_rows",
+            "softmax_backward_columns",
+            "softmax_backward_rows",
+            "dense_forward_rows",
+            "dense_backward_rows",
+            "network_gradients_rows",
+            "loop_gradients",
+            "shape_table",
+            "format_shape_table",
+        ],
+    ),
+    (
+        "api-ch5",
+        "Convolution and pooling",
+        "ch-cnn",
+        "",
+        [
+            "Conv2D",
+            "MaxPool2D",
+            "AvgPool2D",
+            "conv2d_forward",
+            "conv2d_backward",
+            "im2col",
+            "col2im",
+            "maxpool2d_forward",
+            "maxpool2d_backward",
+            "avgpool2d_forward",
+            "avgpool2d_backward",
+            "get_num_threads",
+            "set_num_threads",
+            "conv2d_forward_loop",
+            "conv2d_backward_loop",
+            "maxpool2d_forward_loop",
+            "maxpool2d_backward_loop",
+            "avgpool2d_forward_loop",
+            "avgpool2d_backward_loop",
+        ],
+    ),
+]
+C = {1: "ch-jacobian", 2: "ch-feedforward", 3: "ch-activations", 4: "ch-batched", 5: "ch-cnn", 6: "ch-worked"}
+
+
+def chapters(*ns):
+    refs = [f"{{numref}}`chapter %s <{C[n]}>`" for n in ns]
+    return refs[0] if len(refs) == 1 else ", ".join(refs[:-1]) + " and " + refs[-1]
+
+
+BOOKMOD = {
+    "widgets": "every chapter",
+    "diagram": chapters(1, 2),
+    "plotting": chapters(1, 3, 4),
+    "conv_plots": chapters(5),
+    "tensor_plots": chapters(2),
+    "typeset": chapters(6),
+    "errata": chapters(6),
+    "trace": chapters(6),
+    "timing": chapters(1, 4),
+}
+
+
+def directive(mod, name):
+    obj = getattr(mod, name)
+    full = f"{mod.__name__}.{name}"
+    if inspect.isclass(obj):
+        return f".. autoclass:: {full}\n   :members:\n"
+    if inspect.isfunction(obj):
+        return f".. autofunction:: {full}\n"
+    return f".. autodata:: {full}\n   :no-value:\n"
+
+
+def render() -> str:
+    """The text of api.md."""
+    out = [
+        "(api)=",
+        "# API reference (API 참조)",
+        "",
+        "This page is generated from bpkit's docstrings by Sphinx's autodoc, so it says what the code says. "
+        "`import bpkit` is the core: the maths, numpy only. `bpkit.book` holds what the chapters need to *show* "
+        "the maths (widgets, drawings, plots, the sources' printed values); it may import matplotlib and ipywidgets, "
+        "which the core never imports. Each entry gives the shapes it takes and returns and the book's equation "
+        "it computes. Docstrings are shown as written, in plain text, as `help()` prints them.",
+        "",
+    ]
+    for label, title, ch, text, names in G:
+        out += [f"({label})=", f"## {title}", ""]
+        if ch:
+            out += [f"The maths of {{numref}}`chapter %s <{ch}>`. " + text, ""]
+        else:
+            out += [text, ""]
+        out += ["```{eval-rst}", ".. autosummary::", ""] + [f"   bpkit.{n}" for n in names] + ["", "```", ""]
+        out += ["```{eval-rst}"] + [directive(bpkit, n) for n in names] + ["```", ""]
+    out += ["(api-book)=", "## `bpkit.book`: the chapters' helpers", ""]
+    for m in book.MODULES:
+        mod = getattr(book, m)
+        out += [
+            f"### `bpkit.book.{m}`",
+            "",
+            f"Used in {BOOKMOD[m]}. "
+            + re.sub(r"\s*\(chapter \d[^)]*\)", "", (mod.__doc__ or "").strip().splitlines()[0]),
+            "",
+        ]
+        out += ["```{eval-rst}"] + [directive(mod, n) for n in mod.__all__] + ["```", ""]
+    return "\n".join(out)
+
+
+def ungrouped() -> list[str]:
+    """Public names of bpkit that no group of the page lists."""
+    covered = {n for g in G for n in g[4]}
+    return sorted(set(bpkit.__all__) - covered)
+
+
+if __name__ == "__main__":
+    missing = ungrouped()
+    if missing:
+        raise SystemExit(f"tools/api_page.py: put these public names of bpkit in a group: {missing}")
+    (ROOT / "api.md").write_text(render(), encoding="utf-8")
+    print("wrote api.md")
