@@ -1,381 +1,251 @@
-"""Benchmarks (not tests): bpkit's fast conv2d and a numpy dense training step against the loop
-reference and, when it is installed, PyTorch on the CPU.
+"""Benchmarks (not tests): bpkit's conv2d, CNN and dense training steps against PyTorch on the CPU,
+each library timed in its own process; prints Markdown tables.
 
     make bench                      # or, by hand:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python bench/bench_conv.py [--pairs 21]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python bench/bench_conv.py [--pairs 11] [--quick]
 
-1. conv2d forward + backward (input, weight and bias gradients): N=64, C=3 -> F=16 filters, 28x28,
-   3x3 kernel, stride 1, padding 0, in float32 and float64: bpkit.conv against torch's conv2d +
-   autograd, and against bpkit.conv_reference's loops (on an N=2 slice, scaled to N=64).
-2. A dense training step, batch 256, layers 784-512-256-10, sigmoid hidden layers, softmax + cross
-   entropy, plain SGD: numpy (preallocated buffers, in-place ops, fused softmax + CCE delta) against
-   torch (nn.Linear, F.cross_entropy, torch.optim.SGD). Also its time as a multiple of its BLAS
-   roofline: the step's matrix-multiply flops divided by the matmul rate measured in this run.
+Cases (bench/worker.py builds them; the data come from fixed seeds, the same numbers on every side):
 
-Noise: the machine is shared, so the two sides run interleaved (A B A B ...) after a warm-up, and
-the script prints the median of the per-pair ratios A/B with its spread (the 25-75 % range and min-max).
-Fairness: same work, same dtype, same data; torch.set_num_threads is set to numpy's BLAS thread count
-(read with threadpoolctl when it is installed), and bpkit.conv's thread pool gets the same count.
+1. conv: conv2d forward + backward (input, weight and bias gradients): N=64, C=3 -> F=16 filters,
+   28x28, 3x3 kernel, stride 1, padding 0, float32 and float64: bpkit.conv2d_forward/backward
+   against torch's F.conv2d + autograd; and against bpkit.conv_reference's loops (an N=2 slice,
+   scaled to N=64).
+2. cnn: a training step (forward, mean cross entropy, backward, SGD momentum 0.9) of the digits
+   capstone's CNN, batch 64 of 8x8 images: Conv2D(1,8,3,padding=1)-ReLU-MaxPool2D(2)-Flatten-
+   Dense(128,10,softmax); bpkit.Sequential + bpkit.SGD against nn.Sequential + F.cross_entropy +
+   optim.SGD. cnn_big: Conv2D(1,16)-ReLU-MaxPool-Conv2D(16,32)-ReLU-MaxPool-Flatten-Dense(128,10).
+3. dense: a training step, batch 256, 784-512-256-10, sigmoid hidden layers, softmax + mean cross
+   entropy, plain SGD: hand-written numpy (preallocated buffers, in-place ops, fused softmax + CCE
+   delta), bpkit.Sequential of Dense layers, and torch (nn.Linear, F.cross_entropy, optim.SGD);
+   and the numpy step as a multiple of its BLAS roofline (the step's matrix-multiply flops divided
+   by the 1024^3 matmul rate measured in the same process).
+
+Method (bench/_procs.py): no process imports both torch and bpkit, because torch's OpenMP threads
+keep spinning after each call and slow whatever runs next in the same process. A round starts one
+child per side in turn (the order rotates every round: A B, B A, ...); each child builds its data,
+warms up, times --reps calls one by one and reports the median. Per cell and round the ratio
+side / torch of the two children's medians is formed; the tables give the median of these per-round
+ratios with the 25-75 % range and min-max, and each side's median time over the rounds. The first
+round also dumps each side's results, and the parent checks that all sides computed the same
+numbers (last column: the largest difference relative to the largest entry, over all arrays).
+
+Fairness: the same environment for every child: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset,
+OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = MKL_NUM_THREADS = T, torch.set_num_threads(T),
+bpkit.conv.set_num_threads(T) (and threadpoolctl's limit when it is installed). T is --threads,
+else OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if set, else the CPUs this process may use.
 torch is optional and is not a dependency of bpkit: pip install torch==2.13.0 into the venv for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 
-import numpy as np
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
-import bpkit
-from bpkit import conv as bconv
+import numpy as np  # noqa: E402
 
-try:
-    import torch
-except ImportError:  # the numpy-only parts still run
-    torch = None
+from _procs import ChildError, median, run_rounds, summarize  # noqa: E402
 
-try:
-    from threadpoolctl import threadpool_info
-except ImportError:
-    threadpool_info = None
-
-
-# --------------------------------------------------------------------------------------------
-# Timing
-# --------------------------------------------------------------------------------------------
-
-
-def interleaved(fa, fb, pairs: int, warmup: int = 3):
-    """Time fa and fb alternately (A B A B ...), after `warmup` untimed pairs; seconds per call."""
-    for _ in range(warmup):
-        fa()
-        fb()
-    ta, tb = np.empty(pairs), np.empty(pairs)
-    for k in range(pairs):
-        t0 = time.perf_counter()
-        fa()
-        t1 = time.perf_counter()
-        fb()
-        t2 = time.perf_counter()
-        ta[k], tb[k] = t1 - t0, t2 - t1
-    return ta, tb
+WORKER = os.path.join(HERE, "worker.py")
+ALL_CASES = ("conv", "cnn", "cnn_big", "dense")
+DTYPES = ("float32", "float64")
+LABEL = {
+    "conv": "conv2d fwd+bwd (N=64, 3->16, 28x28, 3x3)",
+    "cnn": "CNN step (64x1x8x8, conv 1->8, pool, dense 128->10)",
+    "cnn_big": "CNN step, 2 convs (1->16->32, 2 pools, dense 128->10)",
+    "dense": "dense step (256 x 784-512-256-10)",
+}
+SIDES_OF = {"conv": ("bpkit",), "cnn": ("bpkit",), "cnn_big": ("bpkit",), "dense": ("numpy", "bpkit")}
+TOL = {"float32": 1e-3, "float64": 1e-9}  # largest |a - b| / max |b| over an array
 
 
-def ratio_line(label: str, ta, tb, name_a: str, name_b: str) -> str:
-    r = ta / tb
-    q25, q75 = np.percentile(r, [25, 75])
-    return (
-        f"{label}: {name_a} {np.median(ta) * 1e3:7.2f} ms, {name_b} {np.median(tb) * 1e3:7.2f} ms (medians); "
-        f"ratio {name_a}/{name_b} median {np.median(r):.3f}x "
-        f"(25-75 %: {q25:.3f}-{q75:.3f}, min-max: {r.min():.3f}-{r.max():.3f}, {len(r)} pairs)"
-    )
-
-
-def alone_line(label: str, fa, fb, runs: int, out: dict | None = None) -> str:
-    """Context for the interleaved ratio: each side's median over a block of consecutive runs, so that
-    neither runs while the other's idle threads still spin (torch's OpenMP threads spin after a call)."""
-    a, b = median_time(fa, runs, warmup=3), median_time(fb, runs, warmup=3)
-    if out is not None:
-        out.update(numpy=a, torch=b)
-    return (f"{label} each alone ({runs} consecutive runs): numpy {a * 1e3:.2f} ms, torch {b * 1e3:.2f} ms, "
-            f"ratio of medians {a / b:.3f}x")
-
-
-def median_time(f, runs: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        f()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
-# --------------------------------------------------------------------------------------------
-# Environment
-# --------------------------------------------------------------------------------------------
-
-
-def blas_threads() -> int:
-    """numpy's BLAS thread count (threadpoolctl), else the CPUs this process may use."""
-    if threadpool_info is not None:
-        for lib in threadpool_info():
-            if lib.get("user_api") == "blas":
-                return int(lib["num_threads"])
+def default_threads() -> int:
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        v = os.environ.get(var, "")
+        if v.isdigit() and int(v) > 0:
+            return int(v)
     return len(os.sched_getaffinity(0))
 
 
-def describe_environment(threads: int) -> None:
-    print(f"python {platform.python_version()}, numpy {np.__version__}, bpkit {bpkit.__version__}, "
-          f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()})")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        print(f"  {var}={os.environ.get(var, '(unset)')}")
-    if threadpool_info is None:
-        print("  threadpoolctl not installed: the BLAS kernel is not shown (pip install threadpoolctl)")
-    else:
-        for lib in threadpool_info():
-            print(f"  {lib.get('user_api')}: {lib.get('internal_api')} {lib.get('version')}, "
-                  f"kernel {lib.get('architecture')}, {lib.get('num_threads')} threads ({os.path.basename(lib.get('filepath', ''))})")
-    print(f"  threads: numpy BLAS {threads}, bpkit.conv pool {bconv.get_num_threads()}", end="")
-    if torch is not None:
-        print(f", torch {torch.get_num_threads()} (torch {torch.__version__})")
-    else:
-        print("; torch not installed: only numpy is timed (.venv/bin/pip install torch==2.13.0 for the comparison)")
+def check_dumps(dump_dir: str, cases, ref_side: str) -> dict:
+    """{(side, case, dtype): (worst relative difference, array name)} against ref_side's dump."""
+    out = {}
+    for case in cases:
+        for dt in DTYPES:
+            ref_path = os.path.join(dump_dir, f"{ref_side}_{case}_{dt}.npz")
+            if not os.path.exists(ref_path):
+                continue
+            ref = np.load(ref_path)
+            for side in SIDES_OF[case] + ("bpkit",):
+                path = os.path.join(dump_dir, f"{side}_{case}_{dt}.npz")
+                if side == ref_side or not os.path.exists(path):
+                    continue
+                got = np.load(path)
+                worst = (0.0, "")
+                for k in ref.files:
+                    a, b = got[k].astype(np.float64), ref[k].astype(np.float64)
+                    scale = float(np.max(np.abs(b))) or 1.0
+                    err = float(np.max(np.abs(a - b))) / scale
+                    if err > worst[0] or not worst[1]:
+                        worst = (err, k)
+                out[(side, case, dt)] = worst
+    return out
 
 
-# --------------------------------------------------------------------------------------------
-# 1. conv2d forward + backward
-# --------------------------------------------------------------------------------------------
-
-CONV = dict(N=64, C=3, F=16, H=28, W=28, K=3, stride=1, padding=0)
-
-
-def conv_data(dtype, N=CONV["N"]):
-    r = np.random.default_rng(0)
-    c = CONV
-    x = r.normal(size=(N, c["C"], c["H"], c["W"])).astype(dtype)
-    Wk = (r.normal(size=(c["F"], c["C"], c["K"], c["K"])) / 3).astype(dtype)
-    b = r.normal(size=c["F"]).astype(dtype)
-    OH = (c["H"] + 2 * c["padding"] - c["K"]) // c["stride"] + 1
-    dout = r.normal(size=(N, c["F"], OH, OH)).astype(dtype)
-    return x, Wk, b, dout
-
-
-def bench_conv(pairs: int) -> None:
-    c = CONV
-    s, p = c["stride"], c["padding"]
-    print(f"\n1. conv2d forward + backward: N={c['N']}, C={c['C']} -> F={c['F']}, {c['H']}x{c['W']}, "
-          f"k={c['K']}, stride {s}, padding {p} (dx, dWk, db)")
-    for dtype in (np.float32, np.float64):
-        name = np.dtype(dtype).name
-        x, Wk, b, dout = conv_data(dtype)
-
-        def numpy_step():
-            bpkit.conv2d_forward(x, Wk, b, s, p)
-            return bpkit.conv2d_backward(dout, x, Wk, s, p)
-
-        # The loops: an N=2 slice, fewer runs, scaled to N=64 (their time is linear in N).
-        xs, douts = x[:2], dout[:2]
-
-        def loop_step():
-            bpkit.conv2d_forward_loop(xs, Wk, b, s, p)
-            return bpkit.conv2d_backward_loop(douts, xs, Wk, s, p)
-
-        t_loop = median_time(loop_step, runs=3) * (c["N"] / 2)
-        t_fast = median_time(numpy_step, runs=pairs, warmup=3)
-        print(f"  {name} loop reference: {t_loop * 1e3:.0f} ms (N=2 slice, median of 3 runs, scaled x{c['N'] // 2}); "
-              f"bpkit.conv {t_fast * 1e3:.2f} ms: {t_loop / t_fast:.0f}x faster")
-        if torch is None:
-            continue
-        tx = torch.tensor(x, requires_grad=True)
-        tW = torch.tensor(Wk, requires_grad=True)
-        tb = torch.tensor(b, requires_grad=True)
-        td = torch.tensor(dout)
-
-        def torch_step():
-            tx.grad = tW.grad = tb.grad = None
-            out = torch.nn.functional.conv2d(tx, tW, tb, stride=s, padding=p)
-            out.backward(td)
-
-        torch_step()
-        for got, want in zip(numpy_step(), (tx.grad, tW.grad, tb.grad)):  # same numbers first
-            np.testing.assert_allclose(got, want.numpy(), rtol=1e-3 if name == "float32" else 1e-9, atol=1e-3)
-        ta, tb_ = interleaved(numpy_step, torch_step, pairs)
-        print("  " + ratio_line(name, ta, tb_, "numpy", "torch"))
-        print("  " + alone_line(name, numpy_step, torch_step, pairs))
-
-
-# --------------------------------------------------------------------------------------------
-# 2. Dense training step
-# --------------------------------------------------------------------------------------------
-
-SIZES = (784, 512, 256, 10)
-BATCH = 256
-LR = 0.1
-
-
-def dense_flops(B=BATCH, sizes=SIZES) -> int:
-    """Matrix-multiply flops of one step: forward X W (all layers), dW = A^T D (all layers),
-    dA = D W^T (all but the first layer); 2 flops per multiply-add. Elementwise work is not counted."""
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    forward = sum(2 * B * n_in * n_out for n_in, n_out in pairs)
-    back_input = sum(2 * B * n_in * n_out for n_in, n_out in pairs[1:])
-    return 2 * forward + back_input
-
-
-def dense_data(dtype):
-    r = np.random.default_rng(1)
-    X = r.normal(size=(BATCH, SIZES[0])).astype(dtype)
-    labels = r.integers(0, SIZES[-1], size=BATCH)
-    T = np.zeros((BATCH, SIZES[-1]), dtype=dtype)
-    T[np.arange(BATCH), labels] = 1
-    Ws = [(r.normal(size=(n_in, n_out)) / np.sqrt(n_in)).astype(dtype) for n_in, n_out in zip(SIZES[:-1], SIZES[1:])]
-    bs = [np.zeros(n_out, dtype=dtype) for n_out in SIZES[1:]]
-    return X, T, labels, Ws, bs
-
-
-class NumpyDenseStep:
-    """One SGD step of the 784-512-256-10 network in the row layout (a batch is (B, n), one sample per
-    row, W^l is (n_{l-1}, n_l)), with every buffer allocated once and every op in place:
-
-        Z^l = A^{l-1} W^l + b^l,  A^l = sigmoid(Z^l) (hidden),  P = softmax(Z^L)
-        D^L = (P - T) / B                       (softmax + mean cross entropy, fused; no Jacobian)
-        D^l = (D^{l+1} W^{l+1 T}) * A^l (1 - A^l)
-        W^l -= A^{l-1 T} (lr D^l),  b^l -= column sums of lr D^l
-    """
-
-    def __init__(self, X, T, Ws, bs, lr=LR):
-        self.X, self.T, self.Ws, self.bs, self.lr = X, T, Ws, bs, lr
-        dt, B = X.dtype, X.shape[0]
-        self.A = [X] + [np.empty((B, W.shape[1]), dt) for W in Ws]  # A[0] = X, A[L] = P
-        self.D = [np.empty((B, W.shape[1]), dt) for W in Ws]
-        self.tmp = [np.empty((B, W.shape[1]), dt) for W in Ws]
-        self.dW = [np.empty_like(W) for W in Ws]
-        self.db = [np.empty_like(b) for b in bs]
-        self.rowvec = np.empty((B, 1), dt)
-
-    @staticmethod
-    def _sigmoid(z, out):
-        """out = 1 / (1 + exp(-z)); exp overflows to inf for very negative z, and 1/inf = 0 is the limit."""
-        np.negative(z, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
-        out += 1
-        np.reciprocal(out, out=out)
-
-    def __call__(self):
-        A, D, L = self.A, self.D, len(self.Ws)
-        for l in range(L):  # forward: Z is written into A[l + 1] and activated in place
-            np.matmul(A[l], self.Ws[l], out=A[l + 1])
-            A[l + 1] += self.bs[l]
-            if l < L - 1:
-                self._sigmoid(A[l + 1], A[l + 1])
-        P, m = A[L], self.rowvec  # softmax in place, row by row
-        np.max(P, axis=1, keepdims=True, out=m)
-        P -= m
-        np.exp(P, out=P)
-        np.sum(P, axis=1, keepdims=True, out=m)
-        P /= m
-        # fused softmax + CCE delta, already scaled by the learning rate: lr (P - T) / B
-        np.subtract(P, self.T, out=D[L - 1])
-        D[L - 1] *= self.lr / P.shape[0]
-        for l in range(L - 1, -1, -1):
-            if l > 0:  # D[l-1] = (D[l] W^T) * A (1 - A), before W[l] is updated
-                np.matmul(D[l], self.Ws[l].T, out=D[l - 1])
-                t = self.tmp[l - 1]
-                np.subtract(1, A[l], out=t)
-                t *= A[l]
-                D[l - 1] *= t
-            np.matmul(A[l].T, D[l], out=self.dW[l])
-            self.Ws[l] -= self.dW[l]
-            np.sum(D[l], axis=0, out=self.db[l])
-            self.bs[l] -= self.db[l]
-        return P
-
-
-    def matmuls_only(self):
-        """The step's matrix products alone, on the same buffers (values are not meaningful): a
-        lower bound on the step's time with this BLAS, to compare with the roofline."""
-        A, D, L = self.A, self.D, len(self.Ws)
-        for l in range(L):
-            np.matmul(A[l], self.Ws[l], out=A[l + 1])
-        for l in range(L - 1, -1, -1):
-            if l > 0:
-                np.matmul(D[l], self.Ws[l].T, out=D[l - 1])
-            np.matmul(A[l].T, D[l], out=self.dW[l])
-
-
-def torch_dense_step_factory(X, labels, Ws, bs):
-    """nn.Linear layers with the same initial weights, F.cross_entropy (mean), optim.SGD."""
-    layers = []
-    for W, b in zip(Ws, bs):
-        lin = torch.nn.Linear(W.shape[0], W.shape[1], dtype=torch.from_numpy(W).dtype)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(W.T.copy()))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers.append(lin)
-    model = torch.nn.Sequential(layers[0], torch.nn.Sigmoid(), layers[1], torch.nn.Sigmoid(), layers[2])
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
-    tX, tl = torch.from_numpy(X), torch.from_numpy(labels)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.cross_entropy(model(tX), tl)
-        loss.backward()
-        opt.step()
-
-    return step, model
-
-
-def matmul_rate(dtype, n=1024, runs=7) -> float:
-    """flop/s of numpy's n x n @ n x n product (BLAS, the run's thread count), median of `runs`."""
-    r = np.random.default_rng(2)
-    a, b = r.normal(size=(n, n)).astype(dtype), r.normal(size=(n, n)).astype(dtype)
-    out = np.empty((n, n), dtype)
-    return 2 * n**3 / median_time(lambda: np.matmul(a, b, out=out), runs=runs, warmup=2)
-
-
-def bench_dense(pairs: int) -> None:
-    flops = dense_flops()
-    print(f"\n2. dense training step: batch {BATCH}, layers {'-'.join(map(str, SIZES))}, sigmoid hidden, "
-          f"softmax + CCE, SGD; {flops / 1e6:.0f} Mflop of matrix products per step")
-    for dtype in (np.float32, np.float64):
-        name = np.dtype(dtype).name
-        X, T, labels, Ws, bs = dense_data(dtype)
-        np_step = NumpyDenseStep(X, T, [W.copy() for W in Ws], [b.copy() for b in bs])
-        if torch is not None:
-            t_step, model = torch_dense_step_factory(X, labels, Ws, bs)
-            np_step()  # same first update on both sides
-            t_step()
-            np.testing.assert_allclose(np_step.Ws[0], model[0].weight.detach().numpy().T,
-                                       rtol=1e-4 if name == "float32" else 1e-10, atol=1e-5)
-            rate_before = matmul_rate(dtype)
-            ta, tb = interleaved(np_step, t_step, pairs)
-            rate = max(rate_before, matmul_rate(dtype))
-        else:
-            rate_before = matmul_rate(dtype)
-            ta = np.array([median_time(np_step, runs=pairs, warmup=3)])
-            tb = None
-            rate = max(rate_before, matmul_rate(dtype))
-        roof = flops / rate
-        t_np = float(np.median(ta))
-        print(f"  {name} matmul rate {rate / 1e9:.1f} Gflop/s (1024^3 product, best of the medians before "
-              f"and after) -> roofline {roof * 1e3:.2f} ms per step")
-        t_mm = median_time(np_step.matmuls_only, runs=pairs, warmup=3)
-        print(f"  {name} the step's matrix products alone (same shapes, no elementwise work): "
-              f"{t_mm * 1e3:.2f} ms = {t_mm / roof:.3f}x the roofline")
-        if tb is not None:
-            print("  " + ratio_line(name, ta, tb, "numpy", "torch"))
-            alone = {}
-            print("  " + alone_line(name, np_step, t_step, pairs, alone))
-            print(f"  {name} roofline multiple, interleaved: numpy {t_np / roof:.3f}x (25-75 %: "
-                  f"{np.percentile(ta, 25) / roof:.3f}-{np.percentile(ta, 75) / roof:.3f}), "
-                  f"torch {np.median(tb) / roof:.3f}x; each alone: numpy {alone['numpy'] / roof:.3f}x, "
-                  f"torch {alone['torch'] / roof:.3f}x")
-        else:
-            print(f"  {name} numpy {t_np * 1e3:.2f} ms, {t_np / roof:.3f}x its roofline")
+def fmt_ms(s) -> str:
+    return "-" if s is None or s != s else f"{s * 1e3:.2f}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", type=int, default=21, help="timed A/B pairs per comparison (at least 7)")
-    parser.add_argument("--only", choices=["conv", "dense"], help="run one part only")
+    parser.add_argument("--pairs", type=int, default=11, help="rounds: child processes per side (default 11)")
+    parser.add_argument("--reps", type=int, default=15, help="timed calls per child and cell (default 15)")
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 5 calls: a smoke run, not a measurement")
+    parser.add_argument("--threads", type=int, help="threads for every side (default: see the docstring)")
+    parser.add_argument("--cases", default=",".join(ALL_CASES), help=f"comma-separated subset of {','.join(ALL_CASES)}")
+    parser.add_argument("--only", choices=ALL_CASES, help="one case only (the same as --cases NAME)")
+    parser.add_argument("--no-torch", action="store_true", help="time numpy and bpkit only")
+    parser.add_argument("--no-loops", action="store_true", help="skip the loop reference (about 10 s)")
     args = parser.parse_args(argv)
-    pairs = max(7, args.pairs)
-    threads = blas_threads()
-    bconv.set_num_threads(threads)
-    if torch is not None:
-        torch.set_num_threads(threads)
+    cases = [args.only] if args.only else [c for c in args.cases.split(",") if c]
+    for c in cases:
+        if c not in ALL_CASES:
+            parser.error(f"unknown case {c!r}; known: {', '.join(ALL_CASES)}")
+    pairs, reps, warmup, loop_rounds = args.pairs, args.reps, 0.25, 2
+    if args.quick:
+        pairs, reps, warmup, loop_rounds = 3, 5, 0.1, 1
+    pairs, reps = max(1, pairs), max(1, reps)
+    threads = args.threads or default_threads()
+    have_torch = importlib.util.find_spec("torch") is not None and not args.no_torch
+
     print("+ " + " ".join([os.path.basename(sys.executable)] + sys.argv))
-    describe_environment(threads)
-    if args.only in (None, "conv"):
-        bench_conv(pairs)
-    if args.only in (None, "dense"):
-        bench_dense(pairs)
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
+          f"{len(os.sched_getaffinity(0))} usable; load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not have_torch:
+        why = "--no-torch" if args.no_torch else "torch not installed (.venv/bin/pip install torch==2.13.0 for the comparison)"
+        print(f"torch: not timed ({why})")
+
+    sides = ["bpkit"] + (["torch"] if have_torch else [])
+    if "dense" in cases:
+        sides.append("numpy")
+    cells = {s: [] for s in sides}
+    for case in cases:
+        for dt in DTYPES:
+            for s in SIDES_OF[case] + (("torch",) if have_torch else ()):
+                if s in cells:
+                    cells[s].append((case, dt))
+    sides = [s for s in sides if cells[s]]
+    dump_dir = tempfile.mkdtemp(prefix="bench_conv_")
+    t_start = time.perf_counter()
+
+    def progress(k, n, t):
+        print(f"  round {k}/{n} done ({t:.0f} s)", file=sys.stderr, flush=True)
+
+    extra = {"torch": [], "bpkit": [], "numpy": ["--roofline"]}
+    for s in extra:
+        extra[s] += ["--warmup", str(warmup)]
+    try:
+        print(f"running {pairs} rounds of {len(sides)} child processes ({', '.join(sides)}) ...", file=sys.stderr, flush=True)
+        main_res = run_rounds(WORKER, sides, cells, pairs, reps, threads, extra=extra,
+                              first_extra={s: ["--dump", dump_dir] for s in sides}, progress=progress)
+        loop_res = None
+        if "conv" in cases and not args.no_loops:
+            print(f"running the loop reference, {loop_rounds} round(s) ...", file=sys.stderr, flush=True)
+            lcells = {"loops": [("conv", d) for d in DTYPES], "bpkit": [("conv", d) for d in DTYPES]}
+            loop_res = run_rounds(WORKER, ["loops", "bpkit"], lcells, loop_rounds, {"loops": 1, "bpkit": reps},
+                                  threads, extra={"bpkit": ["--warmup", str(warmup)]})
+        checks = check_dumps(dump_dir, cases, "torch" if have_torch else "numpy")
+    except ChildError as e:
+        print(f"bench_conv: {e}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(dump_dir, ignore_errors=True)
+
+    # ---- environment, as the children saw it -------------------------------------------------
+    m = main_res.meta
+    any_meta = next(iter(m.values()))
+    b = (m.get("bpkit") or m.get("numpy") or {}).get("blas") or {}
+    print(f"numpy {any_meta['numpy']} (BLAS {b.get('name')} {b.get('version')}"
+          + (f", kernel {b['kernel']}" if b.get("kernel") else "") + f", {b.get('threads')} threads via {b.get('via')})"
+          + (f", bpkit {m['bpkit']['bpkit']} (bpkit.conv pool {m['bpkit']['bpkit_threads']} threads)" if "bpkit" in m else "")
+          + (f", torch {m['torch']['torch']} ({m['torch']['torch_threads']} threads, mkldnn {m['torch']['mkldnn']})"
+             if "torch" in m else ""))
+    env = any_meta["env"]
+    print("child environment: " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in env.items()))
+    print(f"each side in its own process: {pairs} rounds, side order rotating; per child {reps} timed calls "
+          f"per cell after {warmup} s of warm-up (at least 3 calls); times are medians")
+
+    # ---- table 1: against torch ------------------------------------------------------------------
+    print()
+    if have_torch:
+        print("| case | dtype | side | side ms | torch ms | side / torch: median of per-pair ratios | 25-75 % | min-max | pairs | same numbers as torch |")
+        print("| --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: | --- |")
+    else:
+        print("| case | dtype | side | ms (median over rounds) | min-max over rounds | rounds | same numbers as numpy |")
+        print("| --- | --- | --- | ---: | --- | ---: | --- |")
+    for case in cases:
+        for dt in DTYPES:
+            for side in SIDES_OF[case]:
+                ts = main_res.times.get(side, {}).get((case, dt))
+                if ts is None:
+                    continue
+                chk = checks.get((side, case, dt))
+                if chk is None:
+                    same = "-"
+                else:
+                    ok = "ok" if chk[0] <= TOL[dt] else "MISMATCH"
+                    same = f"{ok}: {chk[0]:.1e} ({chk[1]})"
+                if have_torch:
+                    s = summarize(ts, main_res.times["torch"][(case, dt)])
+                    print(f"| {LABEL[case]} | {dt} | {side} | {fmt_ms(s['a'])} | {fmt_ms(s['b'])} | **{s['ratio']:.3f}x** | "
+                          f"{s['q25']:.3f}-{s['q75']:.3f} | {s['lo']:.3f}-{s['hi']:.3f} | {s['n']} | {same} |")
+                else:
+                    v = [t for t in ts if t is not None]
+                    print(f"| {LABEL[case]} | {dt} | {side} | {fmt_ms(median(v))} | {fmt_ms(min(v))}-{fmt_ms(max(v))} | "
+                          f"{len(v)} | {same} |")
+    if have_torch:
+        print("\n(side / torch < 1: the side is faster. 'same numbers': the largest |difference| / max |entry| over "
+              f"the results, or over the parameters and their change after 2 steps; tolerance {TOL['float32']:g} in "
+              f"float32, {TOL['float64']:g} in float64.)")
+
+    # ---- table 2: context -----------------------------------------------------------------------
+    rows = []
+    if loop_res is not None:
+        for dt in DTYPES:
+            s = summarize(loop_res.times["loops"][("conv", dt)], loop_res.times["bpkit"][("conv", dt)])
+            rows.append((f"conv loop reference ({dt}; N=2 slice, scaled x32)",
+                         f"{s['a'] * 1e3:.0f} ms; bpkit.conv {s['b'] * 1e3:.2f} ms: {s['ratio']:.0f}x faster "
+                         f"(min-max {s['lo']:.0f}-{s['hi']:.0f}x, {s['n']} rounds)"))
+    for dt in DTYPES:
+        ex = main_res.extras.get(("numpy", ("dense", dt)))
+        if not ex:
+            continue
+        rate = median([e["matmul_rate"] for e in ex])
+        roof = ex[0]["flops"] / rate
+        t_np = median([t for t in main_res.times["numpy"][("dense", dt)] if t is not None])
+        t_mm = median([e["matmuls_only"] for e in ex])
+        parts = [f"matmul rate {rate / 1e9:.1f} Gflop/s (1024^3) -> roofline {roof * 1e3:.2f} ms "
+                 f"({ex[0]['flops'] / 1e6:.0f} Mflop)", f"numpy step {t_np / roof:.2f}x",
+                 f"its products alone {t_mm / roof:.2f}x"]
+        for side in ("bpkit", "torch"):
+            ts = main_res.times.get(side, {}).get(("dense", dt))
+            if ts:
+                parts.append(f"{side} step {median([t for t in ts if t is not None]) / roof:.2f}x")
+        rows.append((f"dense step vs its roofline ({dt})", "; ".join(parts)))
+    if rows:
+        print("\n| context | |")
+        print("| --- | --- |")
+        for k, v in rows:
+            print(f"| {k} | {v} |")
+    print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
     return 0
 
 

@@ -348,8 +348,7 @@ class Conv2D(Layer):
     def backward(self, dout) -> np.ndarray:
         """Given dout = dE/dout (the forward output's shape): stores self.dW, self.db and returns dx."""
         where = self._where() + " backward"
-        if self.x is None:
-            raise RuntimeError(f"{where}: call forward(x) first (backward uses the cached x)")
+        self._require_forward("x")
         dout = as_float_array(dout, "dout", where)
         check_shape(dout, self.out.shape, "dout", where, "(the shape of the layer's output)")
         dx, self.dW, self.db = conv2d_backward(dout, self.x, self.W, self.stride, self.padding)

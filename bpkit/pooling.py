@@ -82,8 +82,13 @@ def maxpool2d_backward(dout, x, size, stride=None) -> np.ndarray:
     where = "maxpool2d_backward"
     x, k, s, (OH, OW) = _pool_inputs(x, size, stride, where)
     dout = _check_dout(dout, x.shape[:2] + (OH, OW), x.dtype, where, "x, size and stride")
-    _, arg = _max_and_argmax(x, k, s, OH, OW)
-    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    return _scatter_to_max(dout, _max_and_argmax(x, k, s, OH, OW)[1], x.shape, k, s, where)
+
+
+def _scatter_to_max(dout, arg, x_shape, k, s, where):
+    """dx with dout[n, c, i, j] added at the window entry arg[n, c, i, j] (u*k + v) of each window."""
+    OH, OW = dout.shape[2:]
+    dx = np.zeros(x_shape, dtype=dout.dtype)
     zero = dx.dtype.type(0)
     with quiet():  # overlapping windows add up; a sum beyond the float range is reported below
         for q in range(k * k):
@@ -145,21 +150,24 @@ class _Pool2D(Layer):
     def _where(self) -> str:
         return self._where_for(self.size, self.stride)
 
-    def forward(self, x) -> np.ndarray:
-        """Pool x (N, C, H, W) -> (N, C, OH, OW); caches x for backward."""
+    def _input(self, x) -> np.ndarray:
         x = as_float_array(x, "input x", self._where())
         if x.ndim != 4:
             raise ValueError(
                 f"{self._where()}: input x has shape {format_shape(x.shape)} but expected (N, C, H, W)"
             )
+        return x
+
+    def forward(self, x) -> np.ndarray:
+        """Pool x (N, C, H, W) -> (N, C, OH, OW); caches x for backward."""
+        x = self._input(x)
         self.out = type(self)._forward(x, self.size, self.stride)
         self.x = x
         return self.out
 
     def backward(self, dout) -> np.ndarray:
         """dx (the shape of the cached x) given dout = dE/dout (the shape of the forward output)."""
-        if self.x is None:
-            raise RuntimeError(f"{self._where()} backward: call forward(x) first (backward uses the cached x)")
+        self._require_forward("x")
         return type(self)._backward(dout, self.x, self.size, self.stride)
 
     def __repr__(self) -> str:
@@ -167,11 +175,28 @@ class _Pool2D(Layer):
 
 
 class MaxPool2D(_Pool2D):
-    """Max pooling layer: maxpool2d_forward / maxpool2d_backward (first maximum takes the gradient)."""
+    """Max pooling layer: maxpool2d_forward / maxpool2d_backward (first maximum takes the gradient).
+
+    forward keeps each window's argmax, so backward only scatters dy (no second search).
+    """
 
     _kind = "MaxPool2D"
     _forward = staticmethod(maxpool2d_forward)
     _backward = staticmethod(maxpool2d_backward)
+
+    def forward(self, x) -> np.ndarray:
+        """Pool x (N, C, H, W) -> (N, C, OH, OW); caches x and each window's first argmax."""
+        x, k, s, (OH, OW) = _pool_inputs(self._input(x), self.size, self.stride, self._where())
+        self.out, self._arg = _max_and_argmax(x, k, s, OH, OW)
+        self.x = x
+        return self.out
+
+    def backward(self, dout) -> np.ndarray:
+        """dx (the shape of the cached x): each dout entry goes to its window's first maximum."""
+        where = self._where() + " backward"
+        self._require_forward("x")
+        dout = _check_dout(dout, self.out.shape, self.x.dtype, where, "the forward output")
+        return _scatter_to_max(dout, self._arg, self.x.shape, self.size, self.stride, where)
 
 
 class AvgPool2D(_Pool2D):
