@@ -55,6 +55,7 @@ class Sequential:
         act = last.activation if isinstance(last, Dense) else last
         self.fused = fused_output(act, self.loss) if self._output is not None else None
         self._a = None  # the output of the last forward pass
+        self.dx = None  # dE/dx of the last backward pass
         self._backward_done = False
 
     # --- forward and loss -------------------------------------------------------------------

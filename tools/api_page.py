@@ -9,6 +9,7 @@ name of bpkit is in no group here.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from pathlib import Path
@@ -17,119 +18,34 @@ import bpkit
 import bpkit.book as book
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def public(*modules: str) -> list[str]:
+    """The public names of bpkit (bpkit.__all__) that these core modules define, in their order."""
+    return [n for m in modules for n in importlib.import_module(f"bpkit.{m}").__all__ if n in bpkit.__all__]
+
+
+PROTOCOL = (
+    "Every layer has `forward(x)`, which caches what the backward pass needs, `backward(dy)`, which returns "
+    "$\\partial E/\\partial x$ and stores the parameter gradients, and `params()` and `grads()`, dicts from a "
+    "parameter's name (`W`, `b`) to its array, with the same keys. `Sequential` chains layers and a loss, "
+    "`SGD` updates the parameters, `minibatches` draws the batches. The backward pass is the one of "
+    "{numref}`sec-ch2-matrix-form`; `Flatten` is where the images of {numref}`chapter %s <ch-cnn>` become the "
+    "columns of {numref}`chapter %s <ch-batched>`."
+)
+ACTIVATIONS = (
+    "Each activation class is also a layer (`bp.ReLU()`); the lower-case names are shared instances for plain calls."
+)
+# (label, heading, chapter label or None, text, names): one group of the page per chapter.
 G = [
-    (
-        "api-layer-protocol",
-        "The layer protocol and training",
-        None,
-        "Every layer has `forward(x)`, which caches what the backward pass needs, `backward(dy)`, which returns "
-        "$\\partial E/\\partial x$ and stores the parameter gradients, and `params()` and `grads()`, dicts from a "
-        "parameter's name (`W`, `b`) to its array, with the same keys. `Sequential` chains layers and a loss, "
-        "`SGD` updates the parameters, `minibatches` draws the batches. The backward pass is the one of "
-        "{numref}`sec-ch2-matrix-form`; `Flatten` is where the images of {numref}`chapter %s <ch-cnn>` become the columns of "
-        "{numref}`chapter %s <ch-batched>`.",
-        ["Layer", "Sequential", "SGD", "minibatches", "Flatten"],
-    ),
-    (
-        "api-ch1",
-        "Jacobians, vector-Jacobian products, finite differences",
-        "ch-jacobian",
-        "",
-        [
-            "vjp",
-            "jvp",
-            "Map",
-            "forward_chain",
-            "jacobians_at",
-            "chain_vjp",
-            "chain_jacobian_forward",
-            "count_flops_backward",
-            "count_flops_forward",
-            "numerical_jacobian",
-            "numerical_gradient",
-            "relative_error",
-            "check_gradient",
-            "GradCheckResult",
-            "GradientCheckError",
-        ],
-    ),
-    ("api-ch2", "Dense layers and feedforward networks", "ch-feedforward", "", ["Dense", "Network", "Gradients"]),
-    (
-        "api-ch3",
-        "Activations and losses",
-        "ch-activations",
-        "Each activation class is also a layer (`bp.ReLU()`); the lower-case names are shared instances for plain calls.",
-        [
-            "Activation",
-            "Identity",
-            "Sigmoid",
-            "Tanh",
-            "ReLU",
-            "Square",
-            "Softmax",
-            "identity",
-            "sigmoid",
-            "tanh",
-            "relu",
-            "square",
-            "softmax",
-            "get_activation",
-            "Loss",
-            "SquaredError",
-            "MeanSquaredError",
-            "BinaryCrossEntropy",
-            "CategoricalCrossEntropy",
-            "sigmoid_bce",
-            "softmax_cce",
-            "get_loss",
-        ],
-    ),
-    (
-        "api-ch4",
-        "Batches in the column and the row layout",
-        "ch-batched",
-        "",
-        [
-            "row_sum",
-            "column_sum",
-            "softmax_rows",
-            "softmax_backward_columns",
-            "softmax_backward_rows",
-            "dense_forward_rows",
-            "dense_backward_rows",
-            "network_gradients_rows",
-            "loop_gradients",
-            "shape_table",
-            "format_shape_table",
-        ],
-    ),
-    (
-        "api-ch5",
-        "Convolution and pooling",
-        "ch-cnn",
-        "",
-        [
-            "Conv2D",
-            "MaxPool2D",
-            "AvgPool2D",
-            "conv2d_forward",
-            "conv2d_backward",
-            "im2col",
-            "col2im",
-            "maxpool2d_forward",
-            "maxpool2d_backward",
-            "avgpool2d_forward",
-            "avgpool2d_backward",
-            "get_num_threads",
-            "set_num_threads",
-            "conv2d_forward_loop",
-            "conv2d_backward_loop",
-            "maxpool2d_forward_loop",
-            "maxpool2d_backward_loop",
-            "avgpool2d_forward_loop",
-            "avgpool2d_backward_loop",
-        ],
-    ),
+    ("api-layer-protocol", "The layer protocol and training", None, PROTOCOL,
+     public("layer", "model", "optim") + ["Flatten"]),
+    ("api-ch1", "Jacobians, vector-Jacobian products, finite differences", "ch-jacobian", "",
+     public("jacobian", "numdiff")),
+    ("api-ch2", "Dense layers and feedforward networks", "ch-feedforward", "", ["Dense"] + public("network")),
+    ("api-ch3", "Activations and losses", "ch-activations", ACTIVATIONS, public("activations", "losses")),
+    ("api-ch4", "Batches in the column and the row layout", "ch-batched", "", public("batched")),
+    ("api-ch5", "Convolution and pooling", "ch-cnn", "", public("conv", "pooling", "conv_reference")),
 ]
 C = {1: "ch-jacobian", 2: "ch-feedforward", 3: "ch-activations", 4: "ch-batched", 5: "ch-cnn", 6: "ch-worked"}
 
