@@ -137,7 +137,10 @@ class Activation(Layer):
 
         Shapes: z, grad_a (and a, if given; it may be None here) all the same: (n,), (n, 1) or (n, N).
         """
-        z, grad_a = self._backward_inputs(z, a, grad_a)
+        return self._vjp_checked(*self._backward_inputs(z, a, grad_a))
+
+    def _vjp_checked(self, z, grad_a):
+        """_vjp(z, grad_a), refused with a ValueError if it overflows (z and grad_a already checked)."""
         if self.bounded:
             return self._vjp(z, grad_a)
         with quiet():
@@ -161,13 +164,19 @@ class Activation(Layer):
     def forward(self, x) -> np.ndarray:
         """a = f(x), the layer form of value(x); caches x and a for backward. Shapes as value()."""
         self._z = self._input(x, "x")
-        self._a = self.value(self._z)
+        self._a = self._checked(self._f, self._z, "a = f(z)")
         return self._a
 
     def backward(self, dy) -> np.ndarray:
         """dE/dx = J_F(x)^T dy (vjp at the cached x and a), same shape as the forward input x."""
         self._require_forward()
-        return self.vjp(self._z, self._a, dy)
+        return self._vjp_checked(self._z, self._layer_dy(dy))
+
+    def _layer_dy(self, dy) -> np.ndarray:
+        where = self._where() + " backward"
+        dy = as_float_array(dy, "dy", where)
+        check_same_shape(dy, self._z, ("dy", "the forward input x"), where)
+        return dy
 
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
@@ -193,8 +202,10 @@ class Sigmoid(Activation):
     """Logistic sigmoid f(z) = 1 / (1 + e^{-z}); f'(z) = f(z)(1 - f(z))
     (eq. (3.4)).
 
-    Stable form with e = exp(-|z|) <= 1: f(z) = 1/(1+e) for z >= 0 and e/(1+e) for z < 0, and
-    f'(z) = e / (1+e)^2, which keeps full relative accuracy in the tails.
+    f(z) = 1/(1 + e^{-z}) as written: for z << 0 the large e^{-z} is rounded once and the quotient
+    keeps full relative accuracy; where e^{-z} overflows (z < -709 in float64, -88 in float32) it is
+    inf and f(z) = 0, the float nearest the true value's underflow. f'(z) = e / (1+e)^2 with
+    e = exp(-|z|) <= 1, which keeps full relative accuracy in both tails.
     """
 
     name = "sigmoid"
@@ -202,8 +213,11 @@ class Sigmoid(Activation):
     bounded = True
 
     def _f(self, z):
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        with quiet():  # e^{-z} = inf for z below about -709 (float64): 1 / inf = 0 is right
+            a = np.negative(z, out=np.empty_like(z))  # out= keeps a 0-d input an array
+            np.exp(a, out=a)
+            a += 1
+            return np.reciprocal(a, out=a)
 
     def _df(self, z):
         e = np.exp(-np.abs(z))
@@ -404,6 +418,17 @@ class Softmax(Activation):
                           "or pass a=None to have it recomputed")
             s = a
         return _softmax_vjp(s, grad_a, 0, where, "grad_a")
+
+    def forward(self, x) -> np.ndarray:
+        """s = softmax(x) over axis 0 (value), the layer form; caches x and s for backward."""
+        self._z = self._columns(x, "x")
+        self._a = self._value(self._z)
+        return self._a
+
+    def backward(self, dy) -> np.ndarray:
+        """dE/dx = s * (dy - sum(s * dy, axis=0)) at the cached s (eq. (3.9)), the shape of x."""
+        self._require_forward()
+        return _softmax_vjp(self._a, self._layer_dy(dy), 0, self._where() + " backward", "dy")
 
 
 identity = Identity()

@@ -23,7 +23,7 @@ product) and copying large temporaries through main memory costs more than the a
 
 - Per sample n the product Wk(F, CKK) @ cols_n(CKK, OHW) is already (F, OHW), i.e. out[n] in NCHW.
   So the fast path keeps cols per sample, (n, CKK, OHW), and never transposes the output or dout.
-- im2col is a single copy from a strided view (np.lib.stride_tricks.sliding_window_view) into a
+- im2col is a single copy from a strided view of the padded input (no copy itself) into a
   buffer in that layout; col2im is KH*KW strided adds, one per kernel offset (u, v), not np.add.at.
 - The batch is cut into one piece per thread, and the pieces run on a small thread pool: numpy
   releases the GIL in copies, ufuncs and matmul, but its own loops use one core, and BLAS does not
@@ -44,7 +44,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import (
     as_float_array,
@@ -108,12 +107,18 @@ def _chunks(N: int):
     return [(lo, min(lo + size, N)) for lo in range(0, N, size)]
 
 
-def _map_chunks(work, N: int) -> list:
-    """[work(lo, hi) for each piece of the batch], on the thread pool if there are several pieces."""
+# Below this many multiply-adds per call the pool's hand-off (about 0.1-0.3 ms on this machine)
+# costs more than a second core saves, so small convolutions run in the calling thread.
+_THREAD_MIN_MACS = 1 << 20
+
+
+def _map_chunks(work, N: int, macs: int) -> list:
+    """[work(lo, hi) for each piece of the batch], on the thread pool if there are several pieces
+    and the call does at least _THREAD_MIN_MACS multiply-adds."""
     global _pool
+    if _num_threads == 1 or N == 1 or macs < _THREAD_MIN_MACS:  # nothing worth sharing out
+        return [work(0, N)]
     pieces = _chunks(N)
-    if _num_threads == 1 or len(pieces) == 1:  # nothing to share out
-        return [work(lo, hi) for lo, hi in pieces]
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=_num_threads, thread_name_prefix="bpkit")
@@ -130,10 +135,14 @@ def _map_chunks(work, N: int) -> list:
 def _patches(xpad: np.ndarray, KH: int, KW: int, stride: int) -> np.ndarray:
     """A view P of shape (N, C, KH, KW, OH, OW) with P[n, c, u, v, i, j] = xpad[n, c, i*s + u, j*s + v].
 
-    No copy: sliding_window_view gives every KH x KW window, [::s] keeps every s-th one.
+    No copy: the same memory read with two more strides (what sliding_window_view(xpad, (KH, KW))
+    [..., ::s, ::s] gives, built directly because that function's own overhead is some 18 us a call).
     """
-    windows = sliding_window_view(xpad, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride]
-    return windows.transpose(0, 1, 4, 5, 2, 3)
+    xpad = np.ascontiguousarray(xpad)
+    N, C, Hp, Wp = xpad.shape
+    sn, sc, sh, sw = xpad.strides
+    shape = (N, C, KH, KW, (Hp - KH) // stride + 1, (Wp - KW) // stride + 1)
+    return np.ndarray(shape, xpad.dtype, xpad, 0, (sn, sc, sh, sw, sh * stride, sw * stride))
 
 
 def _add_patches(dxpad: np.ndarray, dpatches: np.ndarray, stride: int) -> None:
@@ -215,24 +224,28 @@ def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     Per piece of the batch: cols = patches (n, C*KH*KW, OH*OW), out[piece] = Wk(F, CKK) @ cols + b,
     written straight into the NCHW output (no transpose). Same numbers as conv2d_forward_loop.
     """
-    x, Wk, b, s, p, (OH, OW) = _conv_inputs(x, Wk, b, stride, padding, "conv2d_forward")
-    N = x.shape[0]
-    F, _, KH, KW = Wk.shape
+    x, Wk, b, s, p, _ = _conv_inputs(x, Wk, b, stride, padding, "conv2d_forward")
+    return check_finite_result(_forward(x, Wk, b, s, p), "conv2d_forward", "the output", "x, Wk and b")
+
+
+def _forward(x, Wk, b, s, p) -> np.ndarray:
+    """conv2d_forward without the argument checks (x, Wk, b already arrays of one float dtype)."""
+    patches = _patches(_pad(x, p), Wk.shape[2], Wk.shape[3], s)
+    N, F, (OH, OW) = x.shape[0], Wk.shape[0], patches.shape[4:]
     OHW = OH * OW
     W2 = Wk.reshape(F, -1)
     out = np.empty((N, F, OH, OW), dtype=x.dtype)
     out3 = out.reshape(N, F, OHW)
     bias = b[:, None]
-    patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
-        with quiet():  # per thread (errstate is thread-local); an overflow is reported below
+        with quiet():  # per thread (errstate is thread-local); an overflow is reported by the caller
             o = out3[lo:hi]
             np.matmul(W2, _copy_cols(patches, lo, hi, OHW), out=o)
             o += bias
 
-    _map_chunks(work, N)
-    return check_finite_result(out, "conv2d_forward", "the output", "x, Wk and b")
+    _map_chunks(work, N, N * F * W2.shape[1] * OHW)
+    return out
 
 
 def conv2d_backward(dout, x, Wk, stride=1, padding=0):
@@ -247,22 +260,30 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
     (F, C, KH, KW), db (F,).
     Per piece of the batch; the pieces' dWk and db are summed at the end.
     """
-    dout, x, Wk, s, p, (OH, OW) = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward")
+    dout, x, Wk, s, p, _ = _conv_backward_inputs(dout, x, Wk, stride, padding, "conv2d_backward")
+    return _conv_grads_checked(*_backward(dout, x, Wk, s, p), "conv2d_backward")
+
+
+def _backward(dout, x, Wk, s, p, need_dx=True):
+    """conv2d_backward without the argument checks; dx is None if not need_dx (only dWk and db)."""
     N, C, H, W = x.shape
     F, _, KH, KW = Wk.shape
+    OH, OW = dout.shape[2:]
     dtype = x.dtype
     OHW, CKK = OH * OW, C * KH * KW
     W2t = Wk.reshape(F, CKK).T
     d3 = dout.reshape(N, F, OHW)
-    dx = np.empty(x.shape, dtype=dtype)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     patches = _patches(_pad(x, p), KH, KW, s)
 
     def work(lo, hi):
-        with quiet():  # per thread (errstate is thread-local); overflows are reported below
+        with quiet():  # per thread (errstate is thread-local); overflows are reported by the caller
             d = d3[lo:hi]
             cols = _copy_cols(patches, lo, hi, OHW)
             dW_part = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, CKK)
             db_part = d.sum(axis=(0, 2))
+            if not need_dx:
+                return dW_part, db_part
             dcols = np.matmul(W2t, d, out=cols)  # (n, CKK, OHW): reuses the patch buffer
             if p == 0:
                 dxpad = dx[lo:hi]
@@ -274,11 +295,11 @@ def conv2d_backward(dout, x, Wk, stride=1, padding=0):
                 dx[lo:hi] = dxpad[:, :, p : p + H, p : p + W]
         return dW_part, db_part
 
-    parts = _map_chunks(work, N)
+    parts = _map_chunks(work, N, (3 if need_dx else 2) * N * F * CKK * OHW)
     with quiet():
         dWk = sum(part[0] for part in parts).reshape(Wk.shape)
         db = sum(part[1] for part in parts)
-    return _conv_grads_checked(dx, dWk, db, "conv2d_backward")
+    return dx, dWk, db
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,6 +319,8 @@ class Conv2D(Layer):
     No activation: put one after it (bp.ReLU()).
     """
 
+    skips_dx = True
+
     def __init__(self, C_in, C_out, kernel_size, stride=1, padding=0, W=None, b=None, rng=None, name=None):
         self.name = "conv2d" if name is None else str(name)
         where = f"Conv2D layer '{self.name}'"
@@ -316,11 +339,11 @@ class Conv2D(Layer):
         rng = check_rng(rng, "rng", where)
         if W is None:
             W = rng.normal(0.0, np.sqrt(1.0 / (self.C_in * KH * KW)), size=shape)
-        W = np.array(as_float_array(W, "W", self._where()))
+        W = np.array(as_float_array(W, "W", self._where()), order="C")  # a copy; C order like the gradients
         check_shape(W, shape, "W", self._where(), "(C_out, C_in, KH, KW)")
         if b is None:
             b = np.zeros(self.C_out, dtype=W.dtype)
-        b = np.array(as_float_array(b, "b", self._where()))
+        b = np.array(as_float_array(b, "b", self._where()), order="C")
         check_shape(b, (self.C_out,), "b", self._where(), "(C_out,)")
         self.W, self.b = W, b
         self.x = self.out = None
@@ -341,18 +364,28 @@ class Conv2D(Layer):
                 f"{self._where()}: input x has shape {format_shape(x.shape)} but expected "
                 f"(N, {self.C_in}, H, W)"
             )
-        self.out = conv2d_forward(x, self.W, self.b, self.stride, self.padding)
+        _conv_output_size(x.shape, *self.kernel_size, self.stride, self.padding, self._where())  # fits?
+        dtype = np.result_type(x, self.W, self.b)
+        x = x.astype(dtype, copy=False)
+        W, b = self.W.astype(dtype, copy=False), self.b.astype(dtype, copy=False)
+        out = _forward(x, W, b, self.stride, self.padding)
+        self.out = check_finite_result(out, self._where(), "the output", "input x, W and b")
         self.x = x
         return self.out
 
-    def backward(self, dout) -> np.ndarray:
-        """Given dout = dE/dout (the forward output's shape): stores self.dW, self.db and returns dx."""
+    def backward(self, dout, need_dx=True) -> np.ndarray | None:
+        """Given dout = dE/dout (the forward output's shape): stores self.dW, self.db and returns dx
+        (None if need_dx is False: the first layer of a model skips the input gradient)."""
         where = self._where() + " backward"
         self._require_forward("x")
         dout = as_float_array(dout, "dout", where)
         check_shape(dout, self.out.shape, "dout", where, "(the shape of the layer's output)")
-        dx, self.dW, self.db = conv2d_backward(dout, self.x, self.W, self.stride, self.padding)
-        return dx
+        x = self.x.astype(np.result_type(self.x, dout), copy=False)
+        dx, dW, db = _backward(dout.astype(x.dtype, copy=False), x, self.W.astype(x.dtype, copy=False),
+                               self.stride, self.padding, need_dx)
+        self.dW = check_finite_result(dW, where, "dW", "dout and the cached input x")
+        self.db = check_finite_result(db, where, "db", "dout")
+        return dx if dx is None else check_finite_result(dx, where, "dx", "dout and W")
 
     def params(self) -> dict:
         """{'W': W (C_out, C_in, KH, KW), 'b': b (C_out,)}, the live arrays."""

@@ -3,6 +3,10 @@
     y = layer.forward(x)      computes the layer's output and caches what backward needs
     dx = layer.backward(dy)   given dy = dE/dy, returns dx = dE/dx (shape of x) and stores the
                               parameter gradients dE/dtheta of this forward pass
+    layer.backward(dy, need_dx=False)
+                              only layers with skips_dx = True (Dense, Conv2D): the parameter
+                              gradients without dx (returns None), for a model's first layer with
+                              parameters, whose dx nothing below needs
     layer.params()            {name: array}, the parameters, live (an optimiser updates them in place)
     layer.grads()             {name: array}, the same keys, the gradients of the last backward
 
@@ -24,6 +28,7 @@ class Layer:
     """
 
     name = "layer"
+    skips_dx = False  # True if backward takes need_dx=False (Dense, Conv2D)
 
     def forward(self, x):
         """y = layer(x); caches what backward needs."""

@@ -36,6 +36,8 @@ class Dense(Layer):
     output is always 1). Shape errors name the layer: "Dense layer 'hidden 1' (n_in=3, n_out=2): ...".
     """
 
+    skips_dx = True
+
     def __init__(self, n_in, n_out, activation="identity", W=None, b=None, rng=None, name=None):
         self.n_in = check_int(n_in, "n_in", "Dense")
         self.n_out = check_int(n_out, "n_out", "Dense")
@@ -50,11 +52,11 @@ class Dense(Layer):
         rng = check_rng(rng, "rng", "Dense")
         if W is None:
             W = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=(self.n_out, self.n_in))
-        W = np.array(as_float_array(W, "W", self._where()))
+        W = np.array(as_float_array(W, "W", self._where()), order="C")  # a copy; C order like the gradients
         check_shape(W, (self.n_out, self.n_in), "W", self._where(), "(n_out x n_in)")
         if b is None:
             b = np.zeros(self.n_out, dtype=W.dtype)
-        b = np.array(as_float_array(b, "b", self._where()))
+        b = np.array(as_float_array(b, "b", self._where()), order="C")
         if b.shape == (self.n_out, 1):
             b = b.ravel()
         check_shape(b, (self.n_out,), "b", self._where(), "(n_out,)")
@@ -85,14 +87,15 @@ class Dense(Layer):
         self.a = self.activation.value(self.z)
         return self.a
 
-    def backward(self, dy=None, delta=None) -> np.ndarray:
+    def backward(self, dy=None, delta=None, need_dx=True) -> np.ndarray | None:
         """Backward step of the layer; give exactly one of dy = dE/da (the protocol's argument) or delta = dE/dz.
 
         delta = J_f(z)^T dy via activation.backward (eq. (3.3)), or delta as given
         (a fused output layer, eq. (3.13) / eq. (3.14)). Then dW = delta x^T and
         db = row sum of delta (eq. (2.19), eq. (2.20), eq. (4.4)),
         stored as self.delta, self.dW (n_out, n_in), self.db (n_out,). Returns dE/dx = W^T delta (the W^T
-        factor of eq. (2.18)), with the shape of the cached input x.
+        factor of eq. (2.18)), with the shape of the cached input x, or None if need_dx is False (the
+        first layer of a model: nothing below it needs dx).
         Shapes: dy / delta like the forward output a. Raises RuntimeError before any forward.
         """
         where = self._where() + " backward"
@@ -115,12 +118,13 @@ class Dense(Layer):
             else:
                 dW = delta @ x.T
                 db = np.sum(delta, axis=1)
-            grad_x = self.W.T @ delta
+            grad_x = self.W.T @ delta if need_dx else None
         given = "dy" if dy is not None else "delta"
         check_finite_result(dW, where, "dW = delta x^T", f"{given} and the input x")
         if x.ndim != 1:  # one sample: db is a copy of the (finite) delta
             check_finite_result(db, where, "db = row sums of delta", given)
-        check_finite_result(grad_x, where, "dE/dx = W^T delta", f"{given} and W")
+        if need_dx:
+            check_finite_result(grad_x, where, "dE/dx = W^T delta", f"{given} and W")
         self.dW, self.db, self.delta = dW, db, delta
         return grad_x
 

@@ -33,7 +33,6 @@ from ._checks import (
 )
 from .activations import _check_classes
 from .activations import sigmoid as _sigmoid
-from .activations import softmax as _softmax
 
 __all__ = [
     "Loss",
@@ -293,20 +292,28 @@ def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     return E, (_sigmoid.value(z) - t) / N
 
 
-def _log_sum_exp_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """log sum_k e^{z_k} over axis 0 as two parts (m, r), one value per column: the sum is m + r.
+def _log_sum_exp_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log sum_k e^{z_k} over axis 0 as two parts (m, r), one value per column: the sum is m + r;
+    and softmax(z), from the same exponentials.
 
     m = max(z) (at row k*) and r = log1p(sum_{k != k*} e^{z_k - m}) >= 0: the largest term is exactly 1
     and is kept out of the log1p, so nothing overflows and a column whose other terms are tiny
     (z = (40, 0, 0): r = 8.5e-18) keeps them. Callers form (m - z_k) + r, never m + r - z_k, which
-    would round the tiny r away.
+    would round the tiny r away. softmax(z) = e^{z - m} / (1 + sum_{k != k*} e^{z_k - m}).
+    m and r have shape (1,) + z.shape[1:], softmax the shape of z.
     """
-    top = np.expand_dims(np.argmax(z, axis=0), 0)
-    z_max = np.take_along_axis(z, top, axis=0)
+    z2 = z.reshape(z.shape[0], -1)
+    top, cols = np.argmax(z2, axis=0), np.arange(z2.shape[1])
+    z_max = z2[top, cols]
     with quiet():  # z - z_max below the float range is -inf, and e^-inf = 0 is the right term
-        e = np.exp(z - z_max)
-    np.put_along_axis(e, top, 0.0, axis=0)
-    return z_max, np.log1p(np.sum(e, axis=0, keepdims=True))
+        e = np.exp(z2 - z_max)
+    e[top, cols] = 0.0
+    rest = np.sum(e, axis=0)
+    denominator = 1.0 + rest
+    e /= denominator
+    e[top, cols] = 1.0 / denominator
+    keep = (1,) + z.shape[1:]
+    return z_max.reshape(keep), np.log1p(rest).reshape(keep), e.reshape(z.shape)
 
 
 def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
@@ -325,14 +332,14 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     _check_classes(z, "z", where, 0)
     with quiet():  # huge t (refused just below) must not warn while its column sums are formed
         column_sums = np.sum(t, axis=0)
-        if np.any(t < 0) or not np.allclose(column_sums, 1, rtol=0, atol=1e-6):
+        if t.min() < 0 or not np.abs(column_sums - 1).max() <= 1e-6:
             raise ValueError(
                 f"{where}: every column of t must be a probability vector (t >= 0, sum 1), because "
                 f"dE/dz = softmax(z) - t (eq. (3.14)) assumes sum(t) = 1; column sums are {np.round(column_sums, 6)}, "
                 f"min(t) = {float(t.min())}"
             )
     N = _scale(z, reduction)
-    z_max, r = _log_sum_exp_parts(z)  # log sum_k e^{z_k} = z_max + r per column
+    z_max, r, a = _log_sum_exp_parts(z)  # log sum_k e^{z_k} = z_max + r per column; a = softmax(z)
     with quiet():
         terms = t * ((z_max - z) + r)
         if np.isfinite(terms).all():
@@ -345,7 +352,7 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
             q = t / 4
             quarter = np.where(np.isfinite(terms), terms / 4, (q * z_max - q * z) + q * r)
             E = _reduce(quarter, N / 4, where, "z and t")
-    return E, (_softmax.value(z) - t) / N
+    return E, (a - t) / N
 
 
 _LOSSES = {

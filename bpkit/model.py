@@ -55,7 +55,7 @@ class Sequential:
         act = last.activation if isinstance(last, Dense) else last
         self.fused = fused_output(act, self.loss) if self._output is not None else None
         self._a = None  # the output of the last forward pass
-        self.dx = None  # dE/dx of the last backward pass
+        self.dx = None  # dE/dx of the last backward(t, input_grad=True)
         self._backward_done = False
 
     # --- forward and loss -------------------------------------------------------------------
@@ -83,33 +83,37 @@ class Sequential:
         return self._output_loss(t)[0]
 
     # --- backward ---------------------------------------------------------------------------
-    def backward(self, t) -> dict:
-        """Backpropagate from the last forward pass to the input; returns grads() (and keeps them).
+    def backward(self, t, input_grad=False) -> dict:
+        """Backpropagate from the last forward pass; returns grads() (and keeps them).
 
         With a fused output the backward pass starts at the logits: a Dense output layer gets
         backward(delta=a - t), a Softmax()/Sigmoid() output layer is passed over and a - t goes to
-        the layer below it.
+        the layer below it. The pass stops at the first layer with parameters, which skips its dx
+        (need_dx=False), unless input_grad=True: then it goes on to the input and self.dx = dE/dx
+        (the shape of x; chapter 5's input gradient, eq. (5.8)). Otherwise self.dx is None.
         """
         if getattr(self, "_a", None) is None:
             raise RuntimeError("Sequential.backward: call forward(x) first (or use gradients(x, t))")
+        input_grad = check_bool(input_grad, "input_grad", "Sequential.backward")
         _, dy, delta = self._output_loss(t)
-        layers = self.layers
+        first = next((i for i, layer in enumerate(self.layers) if layer.params()), None)
+        # the first layer with parameters needs no dx (none below it has gradients), unless input_grad;
+        # it skips dx if it can (Layer.skips_dx), else backward stops after it
+        skip = None if input_grad else first
+        layers = list(enumerate(self.layers))[skip or 0 :]
         if delta is not None:
-            if isinstance(self._output, Dense):
-                dy = self._output.backward(delta=delta)
-            else:
-                dy = delta
-            layers = layers[:-1]
-        for layer in reversed(layers):
-            dy = layer.backward(dy)
-        self.dx = dy  # dE/dx, the gradient with respect to the model's input
+            i, out = layers.pop()
+            dy = out.backward(delta=delta, need_dx=i != skip) if isinstance(out, Dense) else delta
+        for i, layer in reversed(layers):
+            dy = layer.backward(dy, need_dx=False) if i == skip and layer.skips_dx else layer.backward(dy)
+        self.dx = dy if input_grad else None
         self._backward_done = True
         return self.grads()
 
-    def gradients(self, x, t) -> dict:
-        """forward(x), then backward(t): {key: dE/dparameter}, the keys of params()."""
+    def gradients(self, x, t, input_grad=False) -> dict:
+        """forward(x), then backward(t, input_grad): {key: dE/dparameter}, the keys of params()."""
         self.forward(x)
-        return self.backward(t)
+        return self.backward(t, input_grad)
 
     # --- parameters ---------------------------------------------------------------------------
     def params(self) -> dict:

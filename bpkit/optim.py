@@ -34,25 +34,37 @@ class SGD:
         self.lr = check_number(lr, "lr", where, low=0.0, low_open=True)
         self.momentum = check_number(momentum, "momentum", where, low=0.0, high=1.0, high_open=True)
         self.velocity = {k: np.zeros_like(v) for k, v in model.params().items()}
+        # work arrays, allocated once: the new parameters and the new velocities are written here
+        # first (no change to the model if one does not fit in a float), then copied or swapped in
+        self._new = {k: np.empty_like(v) for k, v in model.params().items()}
+        self._new_velocity = {k: np.empty_like(v) for k, v in self.velocity.items()} if self.momentum else {}
 
     def step(self) -> None:
         """theta <- theta - lr v with v <- momentum v + dE/dtheta, for every parameter (module docstring)."""
         where = "SGD.step"
         params, grads = self.model.params(), self.model.grads()
-        new = {}
+        staged = []
         with quiet():
             for k, p in params.items():
                 g = grads.get(k)
                 if g is None:
                     raise RuntimeError(f"{where}: parameter {k!r} has no gradient; call model.gradients(x, t) first")
-                v = self.momentum * self.velocity[k] + g if self.momentum else g
-                new[k] = (v, p - self.lr * v)
-        for k, (v, p) in new.items():
-            check_finite_result(p, where, f"the new {k} = {k} - lr v", f"lr = {self.lr!r} and the gradient of {k}")
-        for k, (v, p) in new.items():
-            if self.momentum:
-                self.velocity[k] = v
-            params[k][...] = p
+                if k not in self._new or self._new[k].shape != p.shape:
+                    raise RuntimeError(f"{where}: parameter {k!r} is not the one this SGD was made for "
+                                       f"(shape {format_shape(p.shape)}); make a new SGD for the changed model")
+                v = g
+                if self.momentum:
+                    v = np.multiply(self.velocity[k], self.momentum, out=self._new_velocity[k])
+                    v += g
+                new = np.multiply(v, self.lr, out=self._new[k])
+                np.subtract(p, new, out=new)
+                staged.append((k, p, new))
+        for k, _, new in staged:
+            check_finite_result(new, where, f"the new {k} = {k} - lr v", f"lr = {self.lr!r} and the gradient of {k}")
+        for k, p, new in staged:
+            np.copyto(p, new)
+            if self.momentum:  # the new velocity becomes the velocity; the old one, the next work array
+                self.velocity[k], self._new_velocity[k] = self._new_velocity[k], self.velocity[k]
 
 
 def _sample_axis(a: np.ndarray, name: str) -> int:
