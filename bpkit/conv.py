@@ -225,11 +225,15 @@ def conv2d_forward(x, Wk, b=None, stride=1, padding=0) -> np.ndarray:
     written straight into the NCHW output (no transpose). Same numbers as conv2d_forward_loop.
     """
     x, Wk, b, s, p, _ = _conv_inputs(x, Wk, b, stride, padding, "conv2d_forward")
-    return check_finite_result(_forward(x, Wk, b, s, p), "conv2d_forward", "the output", "x, Wk and b")
+    return _forward(x, Wk, b, s, p, ("conv2d_forward", "the output", "x, Wk and b"))
 
 
-def _forward(x, Wk, b, s, p) -> np.ndarray:
-    """conv2d_forward without the argument checks (x, Wk, b already arrays of one float dtype)."""
+def _forward(x, Wk, b, s, p, check) -> np.ndarray:
+    """conv2d_forward without the argument checks (x, Wk, b already arrays of one float dtype).
+
+    check = (where, what, culprits) for check_finite_result: each piece tests its own output while
+    it is still in the cache, and the ValueError is raised here if one of them overflowed.
+    """
     patches = _patches(_pad(x, p), Wk.shape[2], Wk.shape[3], s)
     N, F, (OH, OW) = x.shape[0], Wk.shape[0], patches.shape[4:]
     OHW = OH * OW
@@ -239,12 +243,14 @@ def _forward(x, Wk, b, s, p) -> np.ndarray:
     bias = b[:, None]
 
     def work(lo, hi):
-        with quiet():  # per thread (errstate is thread-local); an overflow is reported by the caller
+        with quiet():  # per thread (errstate is thread-local); an overflow is reported below
             o = out3[lo:hi]
             np.matmul(W2, _copy_cols(patches, lo, hi, OHW), out=o)
             o += bias
+            return np.isfinite(o).all()
 
-    _map_chunks(work, N, N * F * W2.shape[1] * OHW)
+    if not all(_map_chunks(work, N, N * F * W2.shape[1] * OHW)):
+        check_finite_result(out, *check)  # raises
     return out
 
 
@@ -368,8 +374,8 @@ class Conv2D(Layer):
         dtype = np.result_type(x, self.W, self.b)
         x = x.astype(dtype, copy=False)
         W, b = self.W.astype(dtype, copy=False), self.b.astype(dtype, copy=False)
-        out = _forward(x, W, b, self.stride, self.padding)
-        self.out = check_finite_result(out, self._where(), "the output", "input x, W and b")
+        check = (self._where(), "the output", "input x, W and b")
+        self.out = _forward(x, W, b, self.stride, self.padding, check)
         self.x = x
         return self.out
 
