@@ -16,6 +16,7 @@ from pathlib import Path
 
 import bpkit
 import bpkit.book as book
+from bpkit import check
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,6 +100,17 @@ def render() -> str:
             out += [text, ""]
         out += ["```{eval-rst}", ".. autosummary::", ""] + [f"   bpkit.{n}" for n in names] + ["", "```", ""]
         out += ["```{eval-rst}"] + [directive(bpkit, n) for n in names] + ["```", ""]
+    out += [
+        "(api-check)=",
+        "## `bpkit.check`: the coding exercises",
+        "",
+        "The checker behind every chapter's *Your turn* section, numpy only like the core: "
+        "`check.run(name, fn)` runs a learner's function on seeded cases and names the mistake. "
+        + " ".join(f"{{numref}}`Chapter %s <{C[n]}>`: " + ", ".join(f"`{e}`" for e in check.exercises(n)) + "."
+                   for n in range(1, 6)),
+        "",
+        "```{eval-rst}",
+    ] + [directive(check, n) for n in check.__all__] + ["```", ""]
     out += ["(api-book)=", "## `bpkit.book`: the chapters' helpers", ""]
     for m in book.MODULES:
         mod = getattr(book, m)
