@@ -47,7 +47,7 @@ help:
 	@echo "make test      installs, the -W build, every pytest group and nbval on chapters/, timed"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
 	@echo "make execute   re-execute every chapter notebook in place (after editing one)"
-	@echo "make bench     time bpkit.conv and a dense step against the loops and torch (bench/)"
+	@echo "make bench     time bpkit.conv, training steps and the digits chapter's training against torch and scikit-learn (bench/)"
 	@echo "make clean     remove $(BUILD)/; make distclean also removes .venv and node_modules"
 
 venv: $(VENV_STAMP)
@@ -87,7 +87,7 @@ chromium:
 # changed since: Sphinx then re-reads (and re-executes) only the changed pages. A change
 # to bpkit, tools/, the configuration or the installed packages rebuilds every page.
 BOOK_INPUTS := _config.yml _toc.yml pyproject.toml requirements.txt package-lock.json \
-	$(VENV_STAMP) $(NPM_STAMP) $(wildcard bpkit/*.py bpkit/data/* tools/*.py tools/*.mjs tools/assets/*)
+	$(VENV_STAMP) $(NPM_STAMP) $(wildcard bpkit/*.py bpkit/*/*.py bpkit/data/* tools/*.py tools/*.mjs tools/assets/*)
 book: venv assets
 	@mkdir -p $(BUILD)
 	@all=--all; \
@@ -144,10 +144,12 @@ execute: venv
 # Benchmarks, not tests. torch is optional and never a dependency: without it only numpy is timed.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for this command alone (they can slow numpy's BLAS).
 BENCH_ARGS ?=
+BENCH_TRAIN_ARGS ?=
 bench: venv
 	@$(BIN)/python -c "import torch" 2>/dev/null || echo "make bench: torch is not installed, so only numpy is timed; for the comparison: $(BIN)/pip install torch==2.13.0 (a CPU build; not a dependency of bpkit)"
 	@$(BIN)/python -c "import threadpoolctl" 2>/dev/null || echo "make bench: threadpoolctl is not installed, so the BLAS kernel is not shown ($(BIN)/pip install threadpoolctl)"
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_conv.py $(BENCH_ARGS)
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python bench/bench_train.py $(BENCH_TRAIN_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -99,6 +99,10 @@ class Activation(Layer):
         """a = f(z), applied to every entry (shape of z)."""
         return self._checked(self._f, self._input(z), "a = f(z)")
 
+    def _value_of_checked(self, z: np.ndarray) -> np.ndarray:
+        """value(z) for a z that is already a finite float array (a Dense layer's own z)."""
+        return self._checked(self._f, z, "a = f(z)")
+
     def __call__(self, z) -> np.ndarray:
         return self.value(z)
 
@@ -378,6 +382,9 @@ class Softmax(Activation):
     def value(self, z) -> np.ndarray:
         """s = softmax(z) over axis 0; z (n,) or (n, N) -> same shape, every column sums to 1 (eq. (3.6))."""
         return self._value(self._columns(z))
+
+    def _value_of_checked(self, z: np.ndarray) -> np.ndarray:
+        return self._value(z)
 
     def derivative(self, z):
         """Not defined: softmax is not elementwise. Raises ValueError pointing to jacobian/vjp."""

@@ -49,6 +49,11 @@ class Layer:
     def __call__(self, x):
         return self.forward(x)
 
+    def _forward_checked(self, x):
+        """forward(x) for an x that a bpkit layer produced (a finite float array): Sequential calls
+        it for every layer but the first; a layer may skip its input check there (Dense does)."""
+        return self.forward(x)
+
     def _require_forward(self, attr: str = "_z") -> None:
         """RuntimeError unless forward ran: backward needs its cache."""
         if getattr(self, attr, None) is None:

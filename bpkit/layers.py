@@ -65,7 +65,10 @@ class Dense(Layer):
         self.delta = self.dW = self.db = None  # set by backward
 
     def _where(self) -> str:
-        return f"Dense layer '{self.name}' (n_in={self.n_in}, n_out={self.n_out})"
+        cached = self.__dict__.get("_where_text")  # formatted once per name: forward runs it every call
+        if cached is None or cached[0] != self.name:
+            cached = self._where_text = (self.name, f"Dense layer '{self.name}' (n_in={self.n_in}, n_out={self.n_out})")
+        return cached[1]
 
     def forward(self, x) -> np.ndarray:
         """a = f(W x + b) (eq. (4.1): Z = W X + b 1^T, A = f(Z)); caches x, z and a.
@@ -73,7 +76,10 @@ class Dense(Layer):
         x: one sample (n_in,) or (n_in, 1), or a column-layout batch (n_in, N). Returns a of shape
         (n_out,), (n_out, 1) or (n_out, N) to match.
         """
-        x = as_float_array(x, "input x", self._where())
+        return self._forward_checked(as_float_array(x, "input x", self._where()))
+
+    def _forward_checked(self, x: np.ndarray) -> np.ndarray:
+        """forward(x) for an x that is already a finite float array (the output of the layer below)."""
         if x.ndim not in (1, 2) or x.shape[0] != self.n_in:
             raise ValueError(
                 f"{self._where()}: input x has shape {format_shape(x.shape)} but expected "
@@ -84,7 +90,7 @@ class Dense(Layer):
             z = self.W @ x + b
         self.x = x
         self.z = check_finite_result(z, self._where(), "z = W x + b", "input x, W and b")
-        self.a = self.activation.value(self.z)
+        self.a = self.activation._value_of_checked(self.z)  # z is finite: no second input check
         return self.a
 
     def backward(self, dy=None, delta=None, need_dx=True) -> np.ndarray | None:
@@ -106,7 +112,8 @@ class Dense(Layer):
         if delta is None:
             dy = as_float_array(dy, "dy", where)
             check_shape(dy, self.a.shape, "dy", where, "(the shape of the layer's output a)")
-            delta = self.activation.vjp(self.z, self.a, dy)
+            act = self.activation
+            delta = act._vjp_checked(self.z, dy) if act.elementwise else act.vjp(self.z, self.a, dy)
         else:
             delta = as_float_array(delta, "delta", where)
             check_shape(delta, self.z.shape, "delta", where, "(the shape of the layer's z)")
@@ -117,7 +124,7 @@ class Dense(Layer):
                 db = delta.copy()
             else:
                 dW = delta @ x.T
-                db = np.sum(delta, axis=1)
+                db = delta.sum(axis=1)
             grad_x = self.W.T @ delta if need_dx else None
         given = "dy" if dy is not None else "delta"
         check_finite_result(dW, where, "dW = delta x^T", f"{given} and the input x")

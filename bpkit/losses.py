@@ -269,19 +269,22 @@ class CategoricalCrossEntropy(Loss):
         return self._terms(y, t / 4)  # linear in t; quartering is exact
 
 
-def sigmoid_bce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
+def sigmoid_bce(z, t, reduction: str = "sum", value: bool = True) -> tuple[float, np.ndarray]:
     """Binary cross entropy of sigmoid(z), from the logits z: returns (E, dE/dz).
 
     E = sum (log(1 + e^z) - t z), equal to -sum(t log s + (1 - t) log(1 - s)) with s = sigmoid(z),
     computed as max(z, 0) - t z + log1p(e^{-|z|}) so it never overflows; dE/dz = s - t
     (eq. (3.13), eq. (3.15)).
     Shapes: z and t identical, (n,) or (n, N); t in [0, 1]. reduction 'mean' divides both by N.
+    value=False skips E (returned as None): a training step needs the gradient alone.
     """
     where = "sigmoid_bce"
     reduction = _check_reduction(reduction, where)
     z, t = _pair(z, t, where, ("z", "t"))
     _require_in_unit_interval(t, where)
     N = _scale(z, reduction)
+    if not value:
+        return None, (_sigmoid.value(z) - t) / N
     # log(1 + e^z) - t z = max(z, 0) - t z + log1p(e^{-|z|}): the same as np.logaddexp(0, z) - t z, but a
     # tiny loss (t = 1, z = 40 gives 4.2e-18) keeps its relative accuracy instead of cancelling to 0.
     # For |z| near the largest float max(z, 0) - t z is still finite (0 <= t <= 1); only a sum of
@@ -316,7 +319,7 @@ def _log_sum_exp_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return z_max.reshape(keep), np.log1p(rest).reshape(keep), e.reshape(z.shape)
 
 
-def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
+def softmax_cce(z, t, reduction: str = "sum", value: bool = True) -> tuple[float, np.ndarray]:
     """Categorical cross entropy of softmax(z) over axis 0, from the logits z: returns (E, dE/dz).
 
     E = sum_columns sum_k t_k (logsumexp(z) - z_k) = -sum t log softmax(z), with the log-sum-exp taken
@@ -325,13 +328,14 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
     The fused gradient needs every column of t to be a probability vector (t >= 0, column sum 1); otherwise the
     true gradient is softmax(z) sum(t) - t, so such t raises ValueError.
     Shapes: z and t identical, (n,) or (n, N). reduction 'mean' divides both by N.
+    value=False skips E (returned as None): a training step needs the gradient alone.
     """
     where = "softmax_cce"
     reduction = _check_reduction(reduction, where)
     z, t = _pair(z, t, where, ("z", "t"))
     _check_classes(z, "z", where, 0)
     with quiet():  # huge t (refused just below) must not warn while its column sums are formed
-        column_sums = np.sum(t, axis=0)
+        column_sums = t.sum(axis=0)
         if t.min() < 0 or not np.abs(column_sums - 1).max() <= 1e-6:
             raise ValueError(
                 f"{where}: every column of t must be a probability vector (t >= 0, sum 1), because "
@@ -339,6 +343,11 @@ def softmax_cce(z, t, reduction: str = "sum") -> tuple[float, np.ndarray]:
                 f"min(t) = {float(t.min())}"
             )
     N = _scale(z, reduction)
+    if not value:  # the gradient alone: softmax as e^{z - max} / sum, fewer passes than the parts below
+        with quiet():  # z - max below the float range is -inf, and e^-inf = 0 is the right term
+            a = np.exp(z - z.max(axis=0))
+        a /= a.sum(axis=0)  # >= 1: the largest term is e^0
+        return None, (a - t) / N
     z_max, r, a = _log_sum_exp_parts(z)  # log sum_k e^{z_k} = z_max + r per column; a = softmax(z)
     with quiet():
         terms = t * ((z_max - z) + r)
@@ -378,15 +387,16 @@ def fused_output(activation, loss):
     return None
 
 
-def output_loss(loss, fused, a, z, t, where: str, output: str):
+def output_loss(loss, fused, a, z, t, where: str, output: str, value: bool = True):
     """(E, dE/da or None, dE/dz or None) at a model's output a = f(z) for the target t (shaped like a):
-    from the fused form (E, a - t) if `fused` is sigmoid_bce or softmax_cce, else from the loss."""
+    from the fused form (E, a - t) if `fused` is sigmoid_bce or softmax_cce, else from the loss.
+    value=False: E is None (not computed), for a backward pass that needs the gradient alone."""
     t = as_float_array(t, "t", where)
     check_same_shape(t, a, ("t", output), where)
     if fused is not None:
-        E, delta = fused(z, t, loss.reduction)
+        E, delta = fused(z, t, loss.reduction, value)
         return E, None, delta
-    return loss.value(a, t), loss.gradient(a, t), None
+    return (loss.value(a, t) if value else None), loss.gradient(a, t), None
 
 
 def get_loss(name_or_obj, where: str | None = None) -> Loss:

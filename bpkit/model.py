@@ -62,20 +62,21 @@ class Sequential:
     def forward(self, x):
         """The model's output for x (the first layer's input shape); caches every layer's forward."""
         self._backward_done = False
-        a = x
-        for layer in self.layers:
-            a = layer.forward(a)
+        a = self.layers[0].forward(x)
+        for layer in self.layers[1:]:
+            a = layer._forward_checked(a)  # a comes from the layer below: checked there
         self._a = a
         return a
 
     def __call__(self, x):
         return self.forward(x)
 
-    def _output_loss(self, t):
-        """(E, dE/da or None, delta = dE/dz or None) at the cached output, for t shaped like it."""
+    def _output_loss(self, t, value=True):
+        """(E, dE/da or None, delta = dE/dz or None) at the cached output, for t shaped like it
+        (E None if not value: the backward pass needs the gradient alone)."""
         out = self._output
         z = None if self.fused is None else out.z if isinstance(out, Dense) else out._z
-        return output_loss(self.loss, self.fused, self._a, z, t, "Sequential", "the model's output")
+        return output_loss(self.loss, self.fused, self._a, z, t, "Sequential", "the model's output", value)
 
     def loss_value(self, x, t) -> float:
         """E = g(model(x), t) as a float."""
@@ -95,7 +96,7 @@ class Sequential:
         if getattr(self, "_a", None) is None:
             raise RuntimeError("Sequential.backward: call forward(x) first (or use gradients(x, t))")
         input_grad = check_bool(input_grad, "input_grad", "Sequential.backward")
-        _, dy, delta = self._output_loss(t)
+        _, dy, delta = self._output_loss(t, value=False)
         first = next((i for i, layer in enumerate(self.layers) if layer.params()), None)
         # the first layer with parameters needs no dx (none below it has gradients), unless input_grad;
         # it skips dx if it can (Layer.skips_dx), else backward stops after it

@@ -48,7 +48,8 @@ G = [
     ("api-ch4", "Batches in the column and the row layout", "ch-batched", "", public("batched")),
     ("api-ch5", "Convolution and pooling", "ch-cnn", "", public("conv", "pooling", "conv_reference")),
 ]
-C = {1: "ch-jacobian", 2: "ch-feedforward", 3: "ch-activations", 4: "ch-batched", 5: "ch-cnn", 6: "ch-worked"}
+C = {1: "ch-jacobian", 2: "ch-feedforward", 3: "ch-activations", 4: "ch-batched", 5: "ch-cnn", 6: "ch-worked",
+     7: "ch-digits"}
 
 
 def chapters(*ns):
@@ -66,6 +67,7 @@ BOOKMOD = {
     "errata": chapters(6),
     "trace": chapters(6),
     "timing": chapters(1, 4),
+    "digits": chapters(7),
 }
 
 

@@ -10,9 +10,10 @@ ipywidgets and IPython, which the core (``import bpkit``) never does.
 - errata: the worked problems' printed values, recomputed and compared (chapter 6)
 - trace: one training step of the worked problems, step by step (chapter 6)
 - timing: timings behind chapter 1's and chapter 4's comparisons
+- digits: the digits chapter's data, models, training history, saliency and plots (chapter 7)
 """
 
-from . import conv_plots, diagram, errata, plotting, tensor_plots, timing, trace, typeset, widgets
+from . import conv_plots, diagram, digits, errata, plotting, tensor_plots, timing, trace, typeset, widgets
 
-__all__ = ["widgets", "diagram", "plotting", "conv_plots", "tensor_plots", "typeset", "errata", "trace", "timing"]
+__all__ = ["widgets", "diagram", "plotting", "conv_plots", "tensor_plots", "typeset", "errata", "trace", "timing", "digits"]
 MODULES = tuple(__all__)  # the modules, in the order of the API reference

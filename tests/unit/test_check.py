@@ -360,3 +360,15 @@ def test_every_exercise_has_its_your_turn_section_in_its_chapter():
             assert len(shown) == 2, (stem, name)
             assert shown[0].startswith(f"{name}: not correct yet\nRecognised mistake:"), shown[0]
             assert shown[1].startswith(f"{name}: correct\n"), shown[1]
+
+
+def test_every_subpackage_of_bpkit_is_packaged():
+    """pyproject.toml lists the packages by hand: a subpackage missing there is absent from a pip
+    install (Colab, Binder) while an editable install still finds it."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "bpkit").rglob("__init__.py")}
+    assert found == listed
