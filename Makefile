@@ -37,7 +37,7 @@ PHASES := $(BUILD)/phases.tsv
 # `$(call phase,NAME,COMMAND)`: run COMMAND as a timed phase of `make test` (tools/phases.py).
 phase = $(PYTHON) tools/phases.py run $(PHASES) "$(1)" -- $(2)
 
-.PHONY: help venv assets chromium book pdf check test lab execute bench clean distclean
+.PHONY: help venv assets chromium book pdf check test lab execute locales bench clean distclean
 
 help:
 	@echo "make venv      create .venv with bpkit and the book and test extras"
@@ -47,6 +47,7 @@ help:
 	@echo "make test      installs, the -W build, every pytest group and nbval on chapters/, timed"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
 	@echo "make execute   re-execute every chapter notebook in place (after editing one)"
+	@echo "make locales   update the Korean edition's message catalogues (locales/ko/) from the English pages"
 	@echo "make bench     time bpkit.conv, training steps and the digits chapter's training against torch and scikit-learn (bench/)"
 	@echo "make clean     remove $(BUILD)/; make distclean also removes .venv and node_modules"
 
@@ -140,6 +141,11 @@ lab: venv
 
 execute: venv
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+# The Korean edition's catalogues, locales/ko/LC_MESSAGES/*.po, updated from the English pages
+# (tools/locales.py): run after editing a page, then translate what it reports as untranslated.
+locales: venv
+	$(BIN)/python tools/locales.py
 
 # Benchmarks, not tests. torch is optional and never a dependency: without it only numpy is timed.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset for this command alone (they can slow numpy's BLAS).
