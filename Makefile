@@ -66,18 +66,19 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-# Debian's chromium for the browser tests (never a Playwright download), and a Korean
-# font (the book quotes Korean terms) so that the screenshots show them.
-BROWSER_PACKAGES := chromium fonts-nanum
+# Debian's chromium for the browser tests (never a Playwright download), a Korean font (the
+# book quotes Korean terms) so that the screenshots show them, and gettext's msgfmt, which
+# tests/tools/test_locales.py uses to count the Korean catalogues' untranslated messages.
+BROWSER_PACKAGES := chromium fonts-nanum gettext
 chromium:
-	@if [ -x "$(CHROMIUM)" ] && fc-list :lang=ko 2>/dev/null | grep -q .; then :; \
+	@if [ -x "$(CHROMIUM)" ] && fc-list :lang=ko 2>/dev/null | grep -q . && command -v msgfmt >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
+		echo "Installing $(BROWSER_PACKAGES) for the browser and catalogue tests"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PACKAGES); \
-	elif [ -x "$(CHROMIUM)" ]; then \
+	elif [ -x "$(CHROMIUM)" ] && command -v msgfmt >/dev/null; then \
 		echo "warning: no Korean font: the screenshots will show boxes (apt-get install fonts-nanum)" >&2; \
 	else \
-		echo "error: $(CHROMIUM) is missing; install it as root: apt-get install $(BROWSER_PACKAGES)" >&2; \
+		echo "error: $(CHROMIUM) or msgfmt is missing; install as root: apt-get install $(BROWSER_PACKAGES)" >&2; \
 		exit 1; \
 	fi
 

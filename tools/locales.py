@@ -45,11 +45,15 @@ def statistics(po: Path) -> str:
     return (out.stderr or out.stdout).strip()
 
 
+def update(pot: Path, locales: Path) -> list[Path]:
+    """sphinx-intl update of locales/<LANGUAGE>/ from the .pot files; returns the .po files."""
+    subprocess.run([str(BIN / "sphinx-intl"), "update", "-p", str(pot), "-d", str(locales), "-l", LANGUAGE],
+                   check=True, stdout=subprocess.DEVNULL)
+    return sorted((locales / LANGUAGE / "LC_MESSAGES").rglob("*.po"))
+
+
 def main() -> int:
-    pot = extract(ROOT / "_build" / "locales")
-    subprocess.run([str(BIN / "sphinx-intl"), "update", "-p", str(pot), "-d", str(ROOT / "locales"),
-                    "-l", LANGUAGE], check=True, stdout=subprocess.DEVNULL)
-    for po in sorted((ROOT / "locales" / LANGUAGE / "LC_MESSAGES").rglob("*.po")):
+    for po in update(extract(ROOT / "_build" / "locales"), ROOT / "locales"):
         print(f"{po.relative_to(ROOT)}: {statistics(po)}")
     return 0
 
