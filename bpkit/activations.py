@@ -168,7 +168,7 @@ class Activation(Layer):
     def forward(self, x) -> np.ndarray:
         """a = f(x), the layer form of value(x); caches x and a for backward. Shapes as value()."""
         self._z = self._input(x, "x")
-        self._a = self._checked(self._f, self._z, "a = f(z)")
+        self._a = self._value_of_checked(self._z)
         return self._a
 
     def backward(self, dy) -> np.ndarray:
