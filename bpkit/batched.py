@@ -241,9 +241,12 @@ def network_gradients_rows(net: Network, X, T) -> Gradients:
             raise ValueError(f"{where}: T (shape {format_shape(T.shape)}, used as t = T^T): {err}") from None
         start = len(Vs) - 1
     for l in range(start, -1, -1):
-        deltas[l], dVs[l], dbs[l], grad = dense_backward_rows(
-            acts[l], Vs[l], Zs[l], acts[l + 1], grad, net.layers[l].activation
-        )
+        try:
+            deltas[l], dVs[l], dbs[l], grad = dense_backward_rows(
+                acts[l], Vs[l], Zs[l], acts[l + 1], grad, net.layers[l].activation
+            )
+        except ValueError as err:  # an overflow there speaks of grad_A, which came from the user's X and T
+            raise ValueError(f"{where}: layer {l + 1}, from X and T: {err}") from None
     return Gradients(deltas=deltas, dW=dVs, db=dbs)
 
 

@@ -508,3 +508,14 @@ def test_network_gradients_rows_names_T():
     T = np.full((4, 2), 0.5)
     T[2, 1] = -1.0
     raises(ValueError, lambda: bp.network_gradients_rows(net, np.ones((4, 2)), T), "T")
+
+
+def test_network_gradients_rows_names_T_when_the_hidden_layers_overflow():
+    # found by the contract test: huge targets give a finite a - T, but its column sums in a hidden
+    # layer's backward step overflow, and the message named dense_backward_rows' grad_A, not T
+    net = bp.Network.from_sizes([3, 4, 2], ["tanh", "sigmoid"], "squared_error", seed=0)
+    big = np.finfo(np.float64).max
+    T = np.array([[big, -big], [big, big], [big, -big], [big, big]])
+    X = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5], [0.2, 0.3, 0.4], [-1.0, 1.0, 0.0]])
+    msg = raises(ValueError, lambda: bp.network_gradients_rows(net, X, T), "T", "X")
+    assert "overflows" in msg
