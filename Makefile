@@ -41,8 +41,8 @@ phase = $(PYTHON) tools/phases.py run $(PHASES) "$(1)" -- $(2)
 
 help:
 	@echo "make venv      create .venv with bpkit and the book and test extras"
-	@echo "make book      build the book (-W: a warning is an error) into $(HTML)"
-	@echo "make pdf       the whole book as one PDF, $(PDF) (a single-page build printed by Chromium)"
+	@echo "make book      build the book (-W: a warning is an error) into $(HTML), the Korean edition into $(HTML)/ko"
+	@echo "make pdf       the whole book as one PDF, $(PDF), and the Korean edition, $(PDF_KO) (single-page builds printed by Chromium)"
 	@echo "make check     bpkit's unit, property and oracle tests (no build, no browser): the quick check"
 	@echo "make test      installs, the -W build, every pytest group and nbval on chapters/, timed"
 	@echo "make lab       open the chapters in JupyterLab (installed into .venv if missing)"
@@ -87,9 +87,12 @@ chromium:
 # `jupyter-book build` with Sphinx reading (and executing) pages in parallel.
 # Every page is rebuilt (--all) unless the last build succeeded and nothing but pages
 # changed since: Sphinx then re-reads (and re-executes) only the changed pages. A change
-# to bpkit, tools/, the configuration or the installed packages rebuilds every page.
+# to bpkit, tools/, the configuration, a Korean catalogue or the installed packages rebuilds
+# every page. Then the Korean edition (tools/build_book.py --edition ko, tools/editions.py) is
+# rendered from the English build's executed notebooks into $(HTML)/ko/: nothing runs twice.
 BOOK_INPUTS := _config.yml _toc.yml pyproject.toml requirements.txt package-lock.json \
-	$(VENV_STAMP) $(NPM_STAMP) $(wildcard bpkit/*.py bpkit/*/*.py bpkit/data/* tools/*.py tools/*.mjs tools/assets/*)
+	$(VENV_STAMP) $(NPM_STAMP) $(wildcard bpkit/*.py bpkit/*/*.py bpkit/data/* tools/*.py tools/*.mjs tools/assets/* \
+	locales/ko/LC_MESSAGES/*.po locales/ko/LC_MESSAGES/*/*.po)
 book: venv assets
 	@mkdir -p $(BUILD)
 	@all=--all; \
@@ -97,19 +100,26 @@ book: venv assets
 	   [ -z "$$(find $(BOOK_INPUTS) -newer $(BUILD)/build.status 2>/dev/null)" ]; then all=; fi; \
 	rm -f $(BUILD)/build.status; \
 	( echo "+ tools/build_book.py --jobs $(BOOK_JOBS) . -W --keep-going $$all   (jupyter-book build, $(BOOK_JOBS) readers)"; \
-	  $(BIN)/python tools/build_book.py --jobs $(BOOK_JOBS) . -W --keep-going $$all 2>&1; \
-	  echo $$? > $(BUILD)/build.status ) | tee $(BUILD)/build.log
+	  start=$$(date +%s); \
+	  $(BIN)/python tools/build_book.py --jobs $(BOOK_JOBS) . -W --keep-going $$all 2>&1; en=$$?; \
+	  middle=$$(date +%s); \
+	  echo "+ tools/build_book.py --jobs $(BOOK_JOBS) --edition ko . -W --keep-going $$all   (the Korean edition, into $(HTML)/ko)"; \
+	  ko=1; [ $$en = 0 ] && { $(BIN)/python tools/build_book.py --jobs $(BOOK_JOBS) --edition ko . -W --keep-going $$all 2>&1; ko=$$?; }; \
+	  echo "book build times: English $$((middle - start)) s, Korean $$(( $$(date +%s) - middle )) s"; \
+	  [ $$en = 0 ] && [ $$ko = 0 ]; echo $$? > $(BUILD)/build.status ) | tee $(BUILD)/build.log
 	@if [ "$$(cat $(BUILD)/build.status)" != 0 ]; then \
 		echo "make book: the -W build failed; see $(BUILD)/build.log" >&2; exit 1; fi
-	@echo "$(CURDIR)/$(HTML)/index.html"
+	@echo "$(CURDIR)/$(HTML)/index.html (English), $(CURDIR)/$(HTML)/ko/index.html (Korean)"
 
 # The whole book as one PDF (tools/make_pdf.py): a single-page build (-W, into
 # $(BUILD)/singlehtml/) printed by Debian's Chromium, offline. After `make book` it reads no
 # page again (the two builds share Sphinx's environment), so it takes seconds, not minutes.
-# tests/book/test_pdf.py reads it.
+# `--edition ko` prints the Korean edition the same way. tests/book/test_pdf.py reads both.
 PDF := $(BUILD)/book.pdf
+PDF_KO := $(BUILD)/book-ko.pdf
 pdf: book chromium
 	$(BIN)/python tools/make_pdf.py --jobs $(BOOK_JOBS) $(PDF)
+	$(BIN)/python tools/make_pdf.py --jobs $(BOOK_JOBS) --edition ko $(PDF_KO)
 
 # bpkit's unit, property and oracle tests, and the build helpers' own tests: no book
 # build, no browser, no fresh venv. The quick check before `make test`.

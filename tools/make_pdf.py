@@ -1,6 +1,6 @@
 """The whole book as one PDF, offline: a single-page build printed by headless Chromium.
 
-    python tools/make_pdf.py [--jobs N] [--html FILE] OUT.pdf
+    python tools/make_pdf.py [--jobs N] [--edition ko] [--html FILE] OUT.pdf
 
 1. ``jupyter-book build --builder singlehtml`` (through tools/build_book.py, with ``-W``)
    into ``_build/singlehtml/``: one HTML page holding every chapter, its maths typeset at
@@ -15,6 +15,8 @@
    outline (bookmarks) from the headings, every solution unfolded, links between
    chapters kept as links inside the PDF.
 
+``--edition ko`` prints the Korean edition (tools/editions.py): its single page is built into
+``_build/singlehtml/ko/`` from the Korean HTML build's doctrees (``_build/.doctrees-ko``).
 ``--html FILE`` skips step 1 and prints FILE (the tests print a small page this way).
 The Korean glyphs come from the system's fonts (``fonts-nanum``, which ``make chromium``
 installs); the maths from MathJax's own web fonts, served by the build.
@@ -35,12 +37,17 @@ SINGLE = BUILD / "singlehtml"  # index.html there only redirects to the root pag
 FRAMES = "_widgets"  # the static widgets' images, below each output (tools/static_widgets.py)
 
 
-def root_page() -> Path:
+def single_dir(edition: str | None) -> Path:
+    """Where the single page of an edition is built (the Korean one below the English one)."""
+    return SINGLE / edition if edition else SINGLE
+
+
+def root_page(edition: str | None = None) -> Path:
     """The single page: the book's root document (``_toc.yml``'s ``root``) as HTML."""
     import yaml
 
     root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
-    return SINGLE / f"{root}.html"
+    return single_dir(edition) / f"{root}.html"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -70,11 +77,11 @@ FOOTER = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
-def copy_frames() -> int:
+def copy_frames(edition: str | None = None) -> int:
     """The HTML build's widget images into the single-page output; returns how many."""
     import shutil
 
-    source, dest = BUILD / "html" / FRAMES, SINGLE / FRAMES
+    source, dest = BUILD / "html" / FRAMES, single_dir(edition) / FRAMES
     dest.mkdir(parents=True, exist_ok=True)
     images = sorted(source.glob("*.png")) if source.is_dir() else []
     for image in images:
@@ -83,13 +90,14 @@ def copy_frames() -> int:
     return len(images)
 
 
-def build_single_page(jobs: int) -> None:
-    print(f"make_pdf: {copy_frames()} widget images from {BUILD / 'html' / FRAMES}", flush=True)
+def build_single_page(jobs: int, edition: str | None = None) -> None:
+    print(f"make_pdf: {copy_frames(edition)} widget images from {BUILD / 'html' / FRAMES}", flush=True)
     command = [sys.executable, str(ROOT / "tools" / "build_book.py"), "--jobs", str(jobs),
+               *(["--edition", edition] if edition else []),
                str(ROOT), "--builder", "singlehtml", "-W", "--keep-going"]
     print("+", " ".join(command), flush=True)
     result = subprocess.run(command, cwd=ROOT, check=False)
-    if result.returncode != 0 or not root_page().exists():
+    if result.returncode != 0 or not root_page(edition).exists():
         raise SystemExit(f"make_pdf: the single-page build failed (exit {result.returncode})")
 
 
@@ -122,12 +130,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--edition", choices=["ko"], help="the Korean edition (default: English)")
     parser.add_argument("--html", type=Path, help="print this page instead of building the book")
     args = parser.parse_args(argv)
     page = args.html
     if page is None:
-        build_single_page(args.jobs)
-        page = root_page()
+        build_single_page(args.jobs, args.edition)
+        page = root_page(args.edition)
     seconds = print_page(page, args.out)
     size = args.out.stat().st_size / 1e6
     print(f"make_pdf: {args.out} ({size:.1f} MB), printed in {seconds:.1f} s")

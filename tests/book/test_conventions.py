@@ -113,3 +113,40 @@ def test_the_chapter_and_every_section_have_labels(path):
         if not LABEL.match(before):
             unlabelled.append(line)
     assert not unlabelled, "headings without a (label)= line before them:\n  " + "\n  ".join(unlabelled)
+
+
+# The Korean edition's text (locales/ko/): "2.3절", "4장", "식 (1.3)" typed by hand are the same
+# defect; a note's own numbers read "노트 E의 4.2절", "(노트 E, 식 3.9)", "노트의 식 1.1".
+# ("이미지 32장": 장 also counts sheets.)
+KO_TYPED = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?\s*(?:장|절)|(?<![\w.,])\([1-7]\.\d{1,2}\)")
+KO_SOURCE = re.compile(r"노트|이미지 $")
+SHOWN = re.compile(r"\{ref\}`([^`<]*?)\s*<[^`]*>`")  # a reference's shown text: "노트 E"
+
+
+def korean_typed_citations(text: str) -> list[str]:
+    prose = _prose(SHOWN.sub(r"\1", text))
+    found = []
+    for m in KO_TYPED.finditer(prose):
+        before = prose[max(0, m.start() - 25):m.start()]
+        if not KO_SOURCE.search(before):
+            found.append(prose[max(0, m.start() - 30):m.end() + 10].replace("\n", " "))
+    return found
+
+
+def test_the_korean_check_finds_what_it_must():
+    assert len(korean_typed_citations("2.3절에서 본 식 (1.3)과 4장")) == 3
+    assert korean_typed_citations("이미지 1,797장, 이미지 32장씩") == []
+    assert korean_typed_citations("{numref}`%s절 <sec-ch1-chain>`, {eq}`eq-ch1-vjp`") == []
+    assert korean_typed_citations("노트 E의 4.2절, ({ref}`노트 E <source-note-e>`, 4.3절)") == []
+
+
+def test_the_korean_text_cites_no_number_by_hand():
+    from babel.messages.pofile import read_po
+
+    problems = []
+    for po in sorted((ROOT / "locales" / "ko" / "LC_MESSAGES").rglob("*.po")):
+        with open(po, "rb") as f:
+            for message in read_po(f):
+                if message.string:
+                    problems += [f"{po.name}: ...{c}..." for c in korean_typed_citations(message.string)]
+    assert not problems, "typed citations in the Korean text:\n  " + "\n  ".join(problems)

@@ -1,4 +1,6 @@
-"""The book as one PDF (`make pdf`: tools/make_pdf.py), as a reader opens it.
+"""The book as one PDF (`make pdf`: tools/make_pdf.py), as a reader opens it, in both editions
+(_build/book.pdf, English; _build/book-ko.pdf, Korean: the titles looked for are then the Korean
+catalogues' translations of the English ones).
 
 Checked: it has every page of the table of contents, each by its title (chapters and
 reference pages), in order, and each in the PDF's outline (bookmarks); its maths is
@@ -19,8 +21,9 @@ import pytest
 
 from ._book import BUILD, CHROMIUM, ROOT, toc_files
 
-PDF = BUILD / "book.pdf"
-SINGLE = BUILD / "singlehtml"
+PDFS = {"en": BUILD / "book.pdf", "ko": BUILD / "book-ko.pdf"}
+SINGLES = {"en": BUILD / "singlehtml", "ko": BUILD / "singlehtml" / "ko"}
+CATALOGUES = ROOT / "locales" / "ko" / "LC_MESSAGES"
 RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\[A-Za-z]{2,}")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LABEL_LINE = re.compile(r"^\(\S+\)=\s*$")
@@ -31,8 +34,9 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _title(file: str) -> str:
-    """A page's title: the first level-1 heading of its Markdown (or first Markdown cell)."""
+def _title(file: str, edition: str = "en") -> str:
+    """A page's title: the first level-1 heading of its Markdown (or first Markdown cell); in
+    the Korean edition its translation in the page's catalogue."""
     path = ROOT / f"{file}.ipynb"
     if path.exists():
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
@@ -41,8 +45,18 @@ def _title(file: str) -> str:
         text = (ROOT / f"{file}.md").read_text(encoding="utf-8")
     for line in text.splitlines():
         if line.startswith("# "):
-            return line[2:].strip()
+            title = line[2:].strip()
+            return title if edition == "en" else _translated(file, title)
     raise AssertionError(f"{file} has no level-1 heading")
+
+
+def _translated(file: str, message: str) -> str:
+    from babel.messages.pofile import read_po
+
+    with open(CATALOGUES / f"{file}.po", "rb") as f:
+        entry = read_po(f).get(message)
+    assert entry is not None and entry.string, f"{file}.po does not translate {message!r}"
+    return entry.string
 
 
 def _plain_title(title: str) -> str:
@@ -90,30 +104,35 @@ def raw_tex_outside(text: str, code: str) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def book():
-    if not PDF.is_file():
-        pytest.fail(f"{PDF.relative_to(ROOT)} is missing: run `make pdf`", pytrace=False)
-    text, reader = _pdf_text(PDF)
-    return text, reader
+@pytest.fixture(scope="module", params=sorted(PDFS))
+def book(request):
+    """(text, reader, edition) of one edition's PDF."""
+    pdf = PDFS[request.param]
+    if not pdf.is_file():
+        pytest.fail(f"{pdf.relative_to(ROOT)} is missing: run `make pdf`", pytrace=False)
+    text, reader = _pdf_text(pdf)
+    return text, reader, request.param
 
 
 def test_the_pdf_is_newer_than_the_books_sources(book):
+    pdf = PDFS[book[2]]
     sources = [ROOT / "_toc.yml", *ROOT.glob("*.md"), *ROOT.glob("chapters/*.ipynb")]
+    if book[2] != "en":
+        sources += CATALOGUES.rglob("*.po")
     stale = [str(p.relative_to(ROOT)) for p in sources
-             if p.name != "README.md" and p.stat().st_mtime > PDF.stat().st_mtime]
-    assert not stale, f"changed after {PDF.relative_to(ROOT)} was made (run `make pdf`): {stale}"
+             if p.name != "README.md" and p.stat().st_mtime > pdf.stat().st_mtime]
+    assert not stale, f"changed after {pdf.relative_to(ROOT)} was made (run `make pdf`): {stale}"
 
 
 def test_the_pdf_has_every_page_of_the_toc_by_title_in_order(book):
-    text, reader = book
+    text, reader, edition = book
     squeezed = _squeeze(text)
     position, missing = 0, []
     for file in toc_files():
-        title = _squeeze(_plain_title(_title(file)))
+        title = _squeeze(_plain_title(_title(file, edition)))
         at = squeezed.find(title, position)
         if at < 0:
-            missing.append(f"{file}: {_title(file)!r}")
+            missing.append(f"{file}: {_title(file, edition)!r}")
         else:
             position = at
     assert not missing, "titles missing from the PDF (or out of order):\n  " + "\n  ".join(missing)
@@ -121,7 +140,7 @@ def test_the_pdf_has_every_page_of_the_toc_by_title_in_order(book):
 
 
 def test_every_chapter_is_a_bookmark(book):
-    _, reader = book
+    _, reader, edition = book
 
     def titles(outline):
         for item in outline:
@@ -132,14 +151,14 @@ def test_every_chapter_is_a_bookmark(book):
 
     bookmarks = list(titles(reader.outline))
     missing = [file for file in toc_files()
-               if not any(_squeeze(_plain_title(_title(file))) in b for b in bookmarks)]
+               if not any(_squeeze(_plain_title(_title(file, edition))) in b for b in bookmarks)]
     assert not missing, f"no bookmark for {missing}; bookmarks: {bookmarks[:20]}"
 
 
 def test_the_maths_is_typeset_and_no_raw_tex_is_left(book):
-    text, reader = book
-    pages = sorted(SINGLE.glob("*.html"), key=lambda p: p.stat().st_size)
-    assert pages, f"the single-page build is missing in {SINGLE}"
+    text, reader, edition = book
+    pages = sorted(SINGLES[edition].glob("*.html"), key=lambda p: p.stat().st_size)
+    assert pages, f"the single-page build is missing in {SINGLES[edition]}"
     parser = _CodeText()
     parser.feed(pages[-1].read_text(encoding="utf-8"))
     leftover = raw_tex_outside(text, "".join(parser.parts))
@@ -152,9 +171,10 @@ def test_the_maths_is_typeset_and_no_raw_tex_is_left(book):
 
 
 def test_korean_text_is_there_with_a_korean_font(book):
-    text, reader = book
+    text, reader, edition = book
     assert "오차역전파" in _squeeze(text), "the Korean terms are not in the PDF's text"
-    assert len(HANGUL.findall(text)) > 500
+    # The English edition quotes Korean terms; the Korean one is Korean (about 60,000 syllables).
+    assert len(HANGUL.findall(text)) > (500 if edition == "en" else 40_000)
     fonts = {str(font.get_object().get("/BaseFont"))
              for page in reader.pages[:10]
              for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values()}
@@ -162,7 +182,7 @@ def test_korean_text_is_there_with_a_korean_font(book):
 
 
 def test_links_between_chapters_stay_inside_the_pdf(book):
-    _, reader = book
+    _, reader, _ = book
     internal = external_files = 0
     for page in reader.pages:
         for annot in page.get("/Annots", []) or []:

@@ -41,7 +41,10 @@ LOAD_BUDGET_OVER_MS = {"chapters/06_worked_problems.html": 4_000}
 # of the bpkit 1.0 commit (the page was at the 3 MB line before; the new Reference entry in every
 # page's sidebar and a fresh execution's outputs tipped it). Stated here, and in the README's
 # known gaps, until the page is made lighter.
-FIRST_VISIT_OVER = {"chapters/06_worked_problems.html": 3_100_000}
+# The Korean chapter 6 is the same page with Korean text (three bytes a syllable in UTF-8): its
+# first visit fetched 3,118,003 bytes (2026-12-03), stated with the English one.
+FIRST_VISIT_OVER = {"chapters/06_worked_problems.html": 3_100_000,
+                    "ko/chapters/06_worked_problems.html": 3_200_000}
 VISITS = 3  # the time is the median of three visits, the first with an empty cache
 WAIT_MS = 15_000
 REPORT = BUILD / "site_report.json"
