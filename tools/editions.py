@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.search import SearchLanguage, languages
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
+
+from static_widgets import copy_frames
 
 logger = logging.getLogger(__name__)
 
@@ -209,12 +210,8 @@ def prepare_translation(app: Sphinx) -> None:
     build = Path(executed).parent
     app.env.mystnb_config = config.copy(output_folder=str(build / language(app) / "jupyter_execute"))
     frames = Path(app.config.bpkit_widget_frames)
-    if app.builder.format == "html" and frames.is_dir():
-        dest = Path(app.outdir, frames.name)
-        dest.mkdir(parents=True, exist_ok=True)
-        for image in frames.glob("*.png"):
-            if not (dest / image.name).exists():
-                shutil.copy2(image, dest / image.name)
+    if app.builder.format == "html":  # the HTML and the single-page (PDF) builds
+        copy_frames(frames, Path(app.outdir, frames.name))
 
 
 def executed_source(app: Sphinx, docname: str, source: list) -> None:

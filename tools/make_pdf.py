@@ -77,21 +77,12 @@ FOOTER = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
-def copy_frames(edition: str | None = None) -> int:
-    """The HTML build's widget images into the single-page output; returns how many."""
-    import shutil
-
-    source, dest = BUILD / "html" / FRAMES, single_dir(edition) / FRAMES
-    dest.mkdir(parents=True, exist_ok=True)
-    images = sorted(source.glob("*.png")) if source.is_dir() else []
-    for image in images:
-        if not (dest / image.name).exists():
-            shutil.copy2(image, dest / image.name)
-    return len(images)
-
-
 def build_single_page(jobs: int, edition: str | None = None) -> None:
-    print(f"make_pdf: {copy_frames(edition)} widget images from {BUILD / 'html' / FRAMES}", flush=True)
+    if edition is None:  # the Korean build copies its own (tools/editions.py)
+        from static_widgets import copy_frames
+
+        copied = copy_frames(BUILD / "html" / FRAMES, SINGLE / FRAMES)
+        print(f"make_pdf: {copied} widget images from {BUILD / 'html' / FRAMES}", flush=True)
     command = [sys.executable, str(ROOT / "tools" / "build_book.py"), "--jobs", str(jobs),
                *(["--edition", edition] if edition else []),
                str(ROOT), "--builder", "singlehtml", "-W", "--keep-going"]

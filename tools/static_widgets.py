@@ -39,6 +39,20 @@ def frames_dir(app: Sphinx) -> Path:
     return Path(app.outdir, FRAMES)
 
 
+def copy_frames(source: Path, dest: Path) -> int:
+    """Another build's frame images (``source``, a ``_widgets/`` folder) into ``dest``, each
+    once; returns how many ``source`` has. The single-page build (the PDF) and the Korean
+    edition execute nothing, so they show the HTML build's frames."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    images = sorted(source.glob("*.png")) if source.is_dir() else []
+    for image in images:
+        if not (dest / image.name).exists():
+            shutil.copy2(image, dest / image.name)
+    return len(images)
+
+
 def prepare(app: Sphinx) -> None:
     if app.builder.format != "html":
         return

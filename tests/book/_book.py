@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")  # a Hangul syllable
 # Folders of the built site that hold assets, not pages.
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads"}
 

@@ -14,16 +14,16 @@ Korean pages' maths, widgets, console, weight and load time as they do the Engli
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import pytest
 
-from ._book import HTML, built_pages, require_build, toc_files
+from ._book import HANGUL, HTML, ROOT, built_pages, require_build, toc_files
 
 KO = "ko/"
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 WAIT_MS = 10_000
 
@@ -39,8 +39,6 @@ def _korean_pages() -> list[str]:
 def _content_pages() -> list[str]:
     """The English pages of the table of contents, and the root."""
     import yaml
-
-    from ._book import ROOT
 
     root = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["root"]
     return [f"{f}.html" for f in [root, *toc_files()]]
@@ -103,7 +101,7 @@ def _target(page: str, href: str) -> str:
 
 def test_the_korean_edition_has_every_page_of_the_english_one():
     require_build()
-    english = {p for p in _english_pages()}
+    english = set(_english_pages())
     korean = {p.removeprefix(KO) for p in _korean_pages()}
     assert english, "no English pages"
     assert not english - korean, f"pages without a Korean edition: {sorted(english - korean)}"
@@ -154,9 +152,6 @@ def test_numbered_references_read_korean():
 def test_the_korean_search_index_drops_particles():
     require_build()
     index = (HTML / KO / "searchindex.js").read_text(encoding="utf-8")
-    # Sphinx writes non-ASCII as \\u escapes in the index.
-    import json
-
     data = json.loads(index[index.index("(") + 1:index.rindex(")")])
     terms = data["terms"]
     assert "역전파" in terms and "가중치" in terms, "the Korean index lacks 역전파 / 가중치"

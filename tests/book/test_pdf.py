@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from ._book import BUILD, CHROMIUM, ROOT, toc_files
+from ._book import BUILD, CHROMIUM, HANGUL, ROOT, toc_files
 
 PDFS = {"en": BUILD / "book.pdf", "ko": BUILD / "book-ko.pdf"}
 SINGLES = {"en": BUILD / "singlehtml", "ko": BUILD / "singlehtml" / "ko"}
 CATALOGUES = ROOT / "locales" / "ko" / "LC_MESSAGES"
 RAW_TEX = re.compile(r"\$\$|\\[()\[\]]|\\[A-Za-z]{2,}")
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LABEL_LINE = re.compile(r"^\(\S+\)=\s*$")
 CONTEXT = 12  # characters on each side of a TeX-like hit (on its line), to find it in the code
 
